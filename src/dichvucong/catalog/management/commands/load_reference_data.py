@@ -1,0 +1,23 @@
+"""manage.py load_reference_data: administrative units, life events and FAQ (idempotent)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from dichvucong.catalog import services
+
+DATASET_DIR = Path(__file__).resolve().parents[2] / "dataset"
+
+
+class Command(BaseCommand):
+    help = "Load provinces, communes and their agencies, life events and FAQ entries."
+
+    def handle(self, *args, **options):
+        counts = services.import_administrative_units()
+        self.stdout.write(
+            f"administrative units: {counts['provinces']} provinces, {counts['departments']} departments, "
+            f"{counts['communes']} communes"
+        )
+        events = services.load_life_events(DATASET_DIR / "life_events.json")
+        faq = services.load_faq(DATASET_DIR / "faq.json")
+        self.stdout.write(self.style.SUCCESS(f"life events: {events}; FAQ entries: {faq}"))
