@@ -1,0 +1,47 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python src/manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint e2e bench dataset messages clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) bootstrap_demo
+	@echo "Serving the portal on http://$(HOST):$(PORT)/ (simulators under /sim/)"
+	DEBUG=$${DEBUG:-1} $(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+# The browser suite (Playwright driving Debian's Chromium); .ci/run calls it.
+e2e: $(BIN)/.installed
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/search_quality.py
+	$(BIN)/python benchmarks/search_latency.py
+
+# Rebuild the committed catalog dataset from the raw national crawl.
+dataset: $(BIN)/.installed
+	$(MANAGE) import_catalog ../shared/data --dataset-only --write-dataset src/dichvucong/catalog/dataset/catalog.json.gz
+
+messages: $(BIN)/.installed
+	cd src/dichvucong && ../../$(MANAGE) makemessages -l en --no-obsolete && ../../$(MANAGE) compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var staticfiles test-output

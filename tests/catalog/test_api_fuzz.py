@@ -1,0 +1,17 @@
+"""Schemathesis generates requests from the OpenAPI schema: none may end in a server error (K3)."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from dichvucong.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error(case):
+    case.call_and_validate(checks=[not_a_server_error])
