@@ -221,9 +221,13 @@ class CatalogEditor(models.Model):
 
 
 class CatalogRevision(models.Model):
-    """A single row whose number grows with every catalog change; search indexes watch it."""
+    """A single row whose token changes with every catalog change; search indexes and caches watch it.
 
-    number = models.PositiveBigIntegerField(default=0)
+    A random token rather than a counter: a rolled-back change restores the old token,
+    which can never be mistaken for a later, different change.
+    """
+
+    token = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
-        return f"catalog revision {self.number}"
+        return f"catalog revision {self.token}"

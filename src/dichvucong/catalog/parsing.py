@@ -188,14 +188,14 @@ def parse_components(text: str) -> tuple[list[dict[str, Any]], str]:
 # --- legal basis ------------------------------------------------------------------------
 
 _LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
-_DOC_NUMBER = re.compile(
-    r"(?<![\d/])(\d{1,4}/(?:\d{4}/)?(?:[A-ZĐ]+(?:-[A-ZĐ]+)*(?:TTg|TW)?(?:\d{1,2}(?!\d|/))?))"
-)
+_DOC_NUMBER = re.compile(r"(?<![\d/])(\d{1,4}/(?:\d{4}/)?(?:QH\d{2}|[A-ZĐ]+(?:-[A-ZĐ]+)*(?:TTg|TW)?))")
+# A law's number ends with its legislature (QH13, QH15); the crawl glues the next number to it.
+_GLUED_AFTER_LAW = re.compile(r"(QH\d{2})(?=\d)")
 
 
 def parse_legal_basis(text: str) -> tuple[list[dict[str, str]], str]:
     text = clean(text)
-    body = text.replace(_LEGAL_HEADER, "", 1).strip()
+    body = _GLUED_AFTER_LAW.sub(r"\1 ", text.replace(_LEGAL_HEADER, "", 1).strip())
     if is_empty(body):
         return [], EMPTY
     items: dict[str, dict[str, str]] = {}

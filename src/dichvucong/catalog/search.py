@@ -137,7 +137,7 @@ class _Doc:
 class SearchIndex:
     """Immutable once built; a new revision builds a new index and swaps it in."""
 
-    def __init__(self, revision: int) -> None:
+    def __init__(self, revision: str) -> None:
         self.revision = revision
         self.docs: list[_Doc] = []
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
@@ -148,7 +148,7 @@ class SearchIndex:
         self.by_popularity: list[int] = []
 
     @classmethod
-    def build(cls, revision: int) -> SearchIndex:
+    def build(cls, revision: str) -> SearchIndex:
         index = cls(revision)
         events: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for event in LifeEvent.objects.prefetch_related("procedures"):
@@ -302,9 +302,8 @@ _lock = threading.Lock()
 _state: dict[str, Any] = {"index": None, "checked": 0.0}
 
 
-def _current_revision() -> int:
-    row = CatalogRevision.objects.filter(pk=1).values_list("number", flat=True).first()
-    return row or 0
+def _current_revision() -> str:
+    return CatalogRevision.objects.filter(pk=1).values_list("token", flat=True).first() or ""
 
 
 def get_index() -> SearchIndex:

@@ -12,18 +12,13 @@ from .models import Agency, FaqEntry, Field, LifeEvent, Procedure, ProcedureVers
 from .search import SearchQuery, SearchResult, get_index, search_procedures
 
 
-def catalog_revision() -> int:
+def catalog_revision() -> str:
     """The catalog's revision as the search index last saw it (cheap; used in cache keys)."""
     return get_index().revision
 
 
 def get_procedure(code: str) -> Procedure:
-    procedure = (
-        Procedure.objects.select_related("current", "current__field", "field", "owner")
-        .prefetch_related("life_events")
-        .filter(code=code)
-        .first()
-    )
+    procedure = Procedure.objects.select_related("current", "current__field", "field", "owner").filter(code=code).first()
     if procedure is None:
         raise Http404("procedure not found")
     return procedure
@@ -40,9 +35,10 @@ def get_procedure_version(code: str, number: int) -> ProcedureVersion:
     return version
 
 
-def related_procedures(procedure: Procedure) -> list[Procedure]:
+def related_procedures(procedure: Procedure) -> QuerySet[Procedure]:
+    """Lazy, so that a cached procedure page does not query it."""
     codes = procedure.current.related_codes if procedure.current else []
-    return list(Procedure.objects.filter(code__in=codes, status=ProcedureStatus.ACTIVE).only("code", "name", "name_en"))
+    return Procedure.objects.filter(code__in=codes, status=ProcedureStatus.ACTIVE).only("code", "name", "name_en")
 
 
 def popular_procedures(limit: int = 8) -> list[Procedure]:

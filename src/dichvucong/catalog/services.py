@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from vietnam_provinces import Province, Ward
 
 from dichvucong.core.events import emit
@@ -39,10 +39,10 @@ DENORMALISED_FIELDS = ("name", "name_en", "levels", "targets", "service_level", 
 
 
 def bump_revision() -> None:
-    """Tell every process's search index that the catalog changed."""
-    updated = CatalogRevision.objects.filter(pk=1).update(number=F("number") + 1)
-    if not updated:
-        CatalogRevision.objects.get_or_create(pk=1, defaults={"number": 1})
+    """Tell every process's search index and caches that the catalog changed."""
+    token = uuid.uuid4().hex
+    if not CatalogRevision.objects.filter(pk=1).update(token=token):
+        CatalogRevision.objects.update_or_create(pk=1, defaults={"token": token})
 
 
 def _content_hash(values: dict[str, Any], field_id: int | None) -> str:

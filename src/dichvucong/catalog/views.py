@@ -125,7 +125,7 @@ def _page_number(request: HttpRequest) -> int:
 def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agency = selectors.get_agency(slug)
     result = selectors.agency_procedures(agency, page=_page_number(request))
-    children = agency.children.order_by("level", "name") if agency.kind == "ubnd" and agency.level == "province" else []
+    children = agency.children.order_by("-level", "name") if agency.kind == "ubnd" and agency.level == "province" else []
     paginator = Paginator(children, 60) if children else None
     return render(
         request,

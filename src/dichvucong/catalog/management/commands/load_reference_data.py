@@ -18,6 +18,11 @@ class Command(BaseCommand):
             f"administrative units: {counts['provinces']} provinces, {counts['departments']} departments, "
             f"{counts['communes']} communes"
         )
-        events = services.load_life_events(DATASET_DIR / "life_events.json")
-        faq = services.load_faq(DATASET_DIR / "faq.json")
-        self.stdout.write(self.style.SUCCESS(f"life events: {events}; FAQ entries: {faq}"))
+        loaded = {}
+        for name, loader in (("life_events.json", services.load_life_events), ("faq.json", services.load_faq)):
+            path = DATASET_DIR / name
+            if not path.exists():
+                self.stderr.write(f"{path} is missing; skipped")
+                continue
+            loaded[name] = loader(path)
+        self.stdout.write(self.style.SUCCESS(f"loaded: {loaded}"))
