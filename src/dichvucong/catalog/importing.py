@@ -41,6 +41,7 @@ REPORTED_FIELDS = ("levels", "targets", "channels", "components", "legal_basis",
 class BuildReport:
     procedures: int = 0
     usage_only: int = 0
+    fully_parsed: int = 0
     bad_records: list[tuple[str, str]] = field(default_factory=list)
     field_status: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -146,6 +147,7 @@ def build_record(raw: dict[str, Any], ministry_code: str | None, report: BuildRe
         channels, name, steps_text, *(row["description"] for row in channels)
     )
     conditions = parsing.clean(raw.get("yeu_cau_dieu_kien"))
+    report.fully_parsed += not unparsed
     return {
         "code": code,
         "name": name,
@@ -226,6 +228,10 @@ def build_dataset(
     for code, record in procedures.items():
         entry = usage.get(code)
         record["popularity"] = entry["weight"] if entry else 0
+        if entry and record["service_level"] == "offline":
+            # Listed among the national portal's online services, so it is filed online.
+            record["service_level"] = "partial"
+            record["assurance_level"] = parsing.derive_assurance_level(record["targets"], "partial")
         record["is_vertical"] = bool(entry and entry["vertical"])
         record["name_en"] = translations["procedures"].get(code, "")
     for name, entry in fields.items():

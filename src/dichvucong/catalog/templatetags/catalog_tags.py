@@ -36,7 +36,7 @@ def duration(row: dict) -> str:
 def money(amount: int | None) -> str:
     if amount is None:
         return ""
-    return f"{amount:,}".replace(",", ".") + " đ"
+    return thousands(amount) + " đ"
 
 
 @register.simple_tag(takes_context=True)
@@ -44,3 +44,14 @@ def facet_query(context, name: str, value: str) -> str:
     """The query string that toggles one facet value (selected -> removed, else set)."""
     current = context["request"].GET.get(name, "")
     return query_with(context, **{name: "" if current == value else value})
+
+
+@register.filter
+def thousands(value: int | None) -> str:
+    """15539622 -> "15.539.622" in Vietnamese, "15,539,622" in English."""
+    from django.utils.translation import get_language
+
+    if value is None:
+        return ""
+    text = f"{int(value):,}"
+    return text if get_language() == "en" else text.replace(",", ".")

@@ -34,7 +34,8 @@ class Command(BaseCommand):
             dataset, report = importing.build_dataset(source, self._progress("parse", options))
             self.stdout.write(
                 f"parsed {report.procedures} procedures in full, {report.usage_only} known only from "
-                f"usage lists; field parse rate {report.parse_rate:.1%}"
+                f"usage lists; field parse rate {report.parse_rate:.1%}; "
+                f"{report.fully_parsed} procedures with every field parsed"
             )
             for name, statuses in sorted(report.field_status.items()):
                 self.stdout.write(f"  {name:12} " + "  ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
