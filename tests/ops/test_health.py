@@ -50,3 +50,11 @@ def test_logs_carry_no_personal_data(caplog):
     assert "001204005678" not in message and "0912345678" not in message and "an@example.vn" not in message
     assert "[id-number]" in message and "[phone]" in message and "[email]" in message
     json.dumps(message)
+
+
+def test_tasks_run_in_process_without_a_broker(settings):
+    from dichvucong.ops.tasks import ping
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.skip("a broker is configured; workers run tasks")
+    assert ping.delay().get(timeout=5) == "pong"

@@ -91,10 +91,6 @@ class ProcedureAdmin(admin.ModelAdmin):
         changes = {name: form.cleaned_data[name] for name in ("name", "name_en", "service_level", "assurance_level", "conditions", "decision_number")}
         services.amend_procedure(procedure=obj, changes=changes, change_note=form.cleaned_data["change_note"])
 
-    def save_related(self, request, form, formsets, change):
-        # Versions are read-only; there is nothing related to save.
-        return None
-
     @admin.action(description=_("Bãi bỏ các thủ tục đã chọn"), permissions=["change"])
     def abolish(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
         for procedure in queryset:
