@@ -272,7 +272,7 @@ def load_faq(path: Path) -> int:
         entry.answer = row["answer"]
         entry.answer_en = row.get("answer_en", "")
         entry.topic = row.get("topic", "")
-        entry.order = row.get("order", order)
+        entry.order = order  # the file's order: topics together
         entry.procedure = by_code.get(row.get("procedure") or "")
         save_faq_entry(entry)
     return len(rows)
