@@ -41,6 +41,7 @@ REPORTED_FIELDS = ("levels", "targets", "channels", "components", "legal_basis",
 class BuildReport:
     procedures: int = 0
     usage_only: int = 0
+    names_repaired: int = 0
     fully_parsed: int = 0
     bad_records: list[tuple[str, str]] = field(default_factory=list)
     field_status: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -108,6 +109,10 @@ def _usage(raw_dir: Path) -> dict[str, dict[str, Any]]:
     return usage
 
 
+def _is_broken_name(name: str) -> bool:
+    return "\ufffd" in name or "\n" in name or name.startswith("Công bố Danh mục")
+
+
 def department_kinds(levels: list[str], *agency_texts: str) -> list[str]:
     """Which standard provincial departments implement a procedure at provincial level."""
     if GovernmentLevel.PROVINCE.value not in levels:
@@ -139,7 +144,7 @@ def build_record(raw: dict[str, Any], ministry_code: str | None, report: BuildRe
     results = run("results", parsing.parse_results, "ket_qua_xu_ly")
     steps = run("steps", parsing.parse_steps, "trinh_tu_thuc_hien")
     related = run("related", parsing.parse_related, "thu_tuc_lien_quan")
-    name = parsing.clean(raw["ten_thu_tuc"])
+    name = " ".join(parsing.clean(raw["ten_thu_tuc"]).split())
     implementing = parsing.clean(raw.get("co_quan_thuc_hien"))
     competent = parsing.clean(raw.get("co_quan_co_tham_quyen"))
     steps_text = " ".join(steps)
@@ -227,6 +232,12 @@ def build_dataset(
             report.usage_only += 1
     for code, record in procedures.items():
         entry = usage.get(code)
+        if entry and _is_broken_name(record["name"]) and not _is_broken_name(entry["name"]):
+            # A few crawled pages carry the announcing decision's title instead of the name.
+            record["name"] = entry["name"]
+            report.names_repaired += 1
+        elif _is_broken_name(record["name"]):
+            report.bad_records.append((code, "name looks damaged in the source; kept as published"))
         record["popularity"] = entry["weight"] if entry else 0
         if entry and record["service_level"] == "offline":
             # Listed among the national portal's online services, so it is filed online.
@@ -249,7 +260,9 @@ def _translations() -> dict[str, dict[str, str]]:
     path = Path(__file__).parent / "dataset" / "translations_en.json"
     if not path.exists():
         return {"procedures": {}, "fields": {}}
-    return _load_json(path)
+    data = _load_json(path)
+    data["fields"] = {parsing.clean(k): v for k, v in data["fields"].items()}
+    return data
 
 
 def write_dataset(dataset: dict[str, Any], path: Path) -> None:

@@ -10,6 +10,7 @@ original text beside the record so that nothing is lost).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,8 +21,9 @@ PARSED, EMPTY, UNPARSED = "parsed", "empty", "unparsed"
 
 
 def clean(text: str | None) -> str:
-    """Collapse the non-breaking and repeated spaces the crawl is full of."""
-    return re.sub(r"[ \t\u00a0]+", " ", (text or "").replace("\r", "")).strip()
+    """Composed Unicode (the crawl mixes NFD in), single spaces instead of non-breaking and repeated ones."""
+    text = unicodedata.normalize("NFC", (text or "").replace("\r", ""))
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
 
 
 def is_empty(text: str) -> bool:

@@ -35,7 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"parsed {report.procedures} procedures in full, {report.usage_only} known only from "
                 f"usage lists; field parse rate {report.parse_rate:.1%}; "
-                f"{report.fully_parsed} procedures with every field parsed"
+                f"{report.fully_parsed} procedures with every field parsed; "
+                f"{report.names_repaired} names repaired from the usage lists"
             )
             for name, statuses in sorted(report.field_status.items()):
                 self.stdout.write(f"  {name:12} " + "  ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
