@@ -82,3 +82,12 @@ def test_levels_targets_and_derived_levels():
     assert parsing.derive_service_level([{"channel": "in_person"}]) == "offline"
     assert parsing.derive_assurance_level(["business"], "partial") == 3
     assert parsing.derive_assurance_level(["citizen"], "full") == 2
+
+
+def test_legal_basis_title_glued_after_a_number_keeps_its_first_letter():
+    text = "Tên văn bản pháp lýMã văn bảnThông tư về phí85/2019/TT-BTCNghị định quy định chi tiết123/2015/NĐ-CP"
+    items, _status = parsing.parse_legal_basis(text)
+    assert [(i["number"], i["title"]) for i in items] == [
+        ("85/2019/TT-BTC", "Thông tư về phí"),
+        ("123/2015/NĐ-CP", "Nghị định quy định chi tiết"),
+    ]

@@ -12,13 +12,26 @@ loaded test database, and leaves the data alone: the pages under test only read.
 * PostgreSQL (``.ci/run``): the catalog was committed by ``django_db_setup``, so the
   server thread's own connections see it.
 
+The tests carry ``django_db`` (plain, not transactional): that is how pytest-django
+knows to create the test database at all (without any such test in the session it
+creates none and Django would talk to the development database), and it only wraps
+each test in a transaction that rolls back, which reads do not mind.
+
 pytest-django blocks database access globally (it patches ``ensure_connection``),
 which would also block the server thread; the block is lifted for as long as the
 server runs, i.e. for the e2e tests only.
+
+Playwright's sync API runs an asyncio loop in the main thread while it is open, and
+Django's database code must not run under it (it refuses, and connections opened
+there land in a task's context and are never closed, so PostgreSQL cannot drop the
+test database). Chromium is therefore started per test, after pytest-django has
+opened the test's transaction and stopped before it rolls it back: about half a
+second a test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,12 +67,117 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+# The dataset may ship without life events or FAQ (load_reference_data then skips them);
+# the pages under audit need some content, so a few entries are added for the module.
+SAMPLE_LIFE_EVENTS = [
+    {
+        "slug": "e2e-sinh-con",
+        "audience": "citizen",
+        "order": 1,
+        "name": "Sinh con",
+        "name_en": "Having a baby",
+        "description": "Khai sinh, thường trú, bảo hiểm y tế cho trẻ.",
+        "description_en": "Birth registration, residence and health insurance for the child.",
+        "procedures": ["1.001193", "2.000986"],
+    },
+    {
+        "slug": "e2e-chuyen-noi-o",
+        "audience": "citizen",
+        "order": 2,
+        "name": "Chuyển nơi ở",
+        "name_en": "Moving house",
+        "description": "Đăng ký tạm trú, thường trú.",
+        "description_en": "Registering residence.",
+        "procedures": ["1.004194"],
+    },
+    {
+        "slug": "e2e-khoi-nghiep",
+        "audience": "business",
+        "order": 1,
+        "name": "Khởi sự kinh doanh",
+        "name_en": "Starting a business",
+        "description": "Thành lập doanh nghiệp.",
+        "description_en": "Setting up a company.",
+        "procedures": [],
+    },
+]
+SAMPLE_FAQ = [
+    {
+        "question": "Tôi đăng ký khai sinh cho con trực tuyến như thế nào?",
+        "question_en": "How do I register my child's birth online?",
+        "answer": "Đăng nhập bằng tài khoản định danh điện tử, chọn thủ tục đăng ký khai sinh, "
+        "điền tờ khai và đính kèm bản chụp giấy chứng sinh.",
+        "answer_en": "Sign in with your electronic identity, choose birth registration, fill in "
+        "the form and attach a photo of the birth certificate.",
+        "topic": "nop-ho-so",
+        "procedure": "1.001193",
+    },
+    {
+        "question": "Quên mật khẩu tài khoản thì làm thế nào?",
+        "question_en": "What if I forget my password?",
+        "answer": "Chọn “Quên mật khẩu” trên trang đăng nhập và làm theo hướng dẫn.",
+        "answer_en": "Choose “Forgot password” on the sign-in page and follow the steps.",
+        "topic": "tai-khoan",
+    },
+    {
+        "question": "Tôi có thể thanh toán lệ phí bằng thẻ ngân hàng không?",
+        "question_en": "Can I pay fees by bank card?",
+        "answer": "Có. Cổng hỗ trợ thẻ nội địa, thẻ quốc tế và ví điện tử.",
+        "answer_en": "Yes. Domestic and international cards and e-wallets are accepted.",
+        "topic": "thanh-toan",
+    },
+]
+
+
+def _add_sample_reference_data(tmp_dir: Path) -> tuple[list[int], list[int]]:
+    import json
+
+    from dichvucong.catalog import services
+    from dichvucong.catalog.models import FaqEntry, LifeEvent
+
+    events, faq = [], []
+    if not LifeEvent.objects.exists():
+        path = tmp_dir / "life_events.json"
+        path.write_text(json.dumps(SAMPLE_LIFE_EVENTS, ensure_ascii=False), encoding="utf-8")
+        services.load_life_events(path)
+        events = list(
+            LifeEvent.objects.filter(slug__startswith="e2e-").values_list("pk", flat=True)
+        )
+    if not FaqEntry.objects.exists():
+        path = tmp_dir / "faq.json"
+        path.write_text(json.dumps(SAMPLE_FAQ, ensure_ascii=False), encoding="utf-8")
+        services.load_faq(path)
+        faq = list(FaqEntry.objects.values_list("pk", flat=True))
+    return events, faq
+
+
+def _remove_sample_reference_data(events: list[int], faq: list[int]) -> None:
+    from dichvucong.catalog import services
+    from dichvucong.catalog.models import FaqEntry, LifeEvent
+
+    FaqEntry.objects.filter(pk__in=faq).delete()
+    LifeEvent.objects.filter(pk__in=events).delete()
+    if events or faq:
+        services.bump_revision()
+
+
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker) -> Iterator[str]:
+def site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     """Base URL of a live server over the loaded catalog (no flush, no reload)."""
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
+        from django.db import connection
+
+        # Never run against the development database: the test database must exist by now.
+        name = str(connection.settings_dict["NAME"])
+        test_db = (
+            (connection.vendor == "sqlite" and connection.is_in_memory_db())
+            or Path(name).name.startswith("test_")
+            or name == connection.settings_dict.get("TEST", {}).get("NAME")
+        )
+        assert test_db, f"not a test database: {name}; the e2e tests must be marked django_db"
+        samples = _add_sample_reference_data(tmp_path_factory.mktemp("e2e-data"))
         server = LiveServer("localhost:0")
         server._live_server_modified_settings.enable()
         try:
@@ -67,12 +185,12 @@ def site(django_db_setup, django_db_blocker) -> Iterator[str]:
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
+            _remove_sample_reference_data(*samples)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser(site):
-    # Playwright's sync API keeps an asyncio loop in this thread, after which Django refuses
-    # database work here; requesting ``site`` first loads the catalog before Playwright starts.
+    # Function scope, requested after the autouse database fixtures: see the module docstring.
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -93,10 +211,8 @@ class Problems:
 
     def check(self, page) -> None:
         found = list(self.messages)
-        try:
+        with contextlib.suppress(Exception):  # page closed or navigating: the console still counts
             found += [f"CSP: {v}" for v in page.evaluate("window.__cspViolations || []")]
-        except Exception:  # noqa: BLE001, S110 - page closed or navigating: console errors still count
-            pass
         assert not found, "browser reported problems:\n  " + "\n  ".join(found)
 
 
@@ -117,18 +233,29 @@ def open_page(browser, site):
         contexts.append(context)
         page = context.new_page()
         problems = Problems()
-        page.on(
-            "console",
-            lambda m: problems.messages.append(f"console.{m.type}: {m.text} @ {m.location.get('url', '')}")
-            if m.type in ("error", "warning") and "axe" not in m.text.lower()
-            else None,
-        )
+
+        def on_console(message) -> None:  # CSP violations are reported here as errors too
+            if message.type == "error":
+                problems.messages.append(
+                    f"console.error: {message.text} @ {message.location.get('url', '')}"
+                )
+
+        page.on("console", on_console)
         page.on("pageerror", lambda e: problems.messages.append(f"uncaught: {e}"))
         page.on(
             "response",
-            lambda r: problems.messages.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
+            lambda r: (
+                problems.messages.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None
+            ),
         )
-        page.on("requestfailed", lambda r: problems.messages.append(f"request failed: {r.url} ({r.failure})"))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                problems.messages.append(f"request failed: {r.url} ({r.failure})")
+                if "ERR_ABORTED" not in (r.failure or "")  # cut short by a navigation
+                else None
+            ),
+        )
         return page, problems
 
     yield _open

@@ -13,7 +13,8 @@ import pytest
 
 from .conftest import DESKTOP, PHONE, SCREENSHOT_DIR
 
-pytestmark = pytest.mark.e2e
+# django_db: see conftest.py (creates the test database; no flush, the data is read only).
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 PAGES = {
     "home": "/",
@@ -45,7 +46,8 @@ def describe(violations: list[dict]) -> str:
     for v in violations:
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
         for n in v["nodes"][:10]:
-            lines.append(f"    {n['target']}\n      {n['html'][:200]}\n      {n['summary']}".replace("\n", "\n      "))
+            lines.append(f"  - {n['target']}: {n['html'][:200]}")
+            lines.extend(f"      {line}" for line in (n["summary"] or "").splitlines())
         if len(v["nodes"]) > 10:
             lines.append(f"    … and {len(v['nodes']) - 10} more nodes")
     return "\n".join(lines)
@@ -73,6 +75,10 @@ def test_page_is_accessible_clean_and_fits(open_page, axe_source, name, width):
     response = page.goto(PAGES[name], wait_until="load")
     assert response.status == 200
     page.wait_for_load_state("networkidle")
+    if name == "faq":  # audit (and show) the answers too, not only the questions
+        page.evaluate(
+            "document.querySelectorAll('details.faq-item').forEach((d) => { d.open = true; })"
+        )
 
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-{width['width']}.png"), full_page=True)
@@ -104,7 +110,9 @@ def test_skip_link_is_first_and_moves_focus_to_main(open_page):
     page, problems = open_page(DESKTOP)
     page.goto(PAGES["procedure"])
     page.keyboard.press("Tab")
-    focused = page.evaluate("({cls: document.activeElement.className, href: document.activeElement.getAttribute('href')})")
+    focused = page.evaluate(
+        "({cls: document.activeElement.className, href: document.activeElement.getAttribute('href')})"
+    )
     assert focused == {"cls": "skip-link", "href": "#main"}
     box = page.locator(".skip-link").bounding_box()
     assert box and box["y"] >= 0, "the focused skip link must be visible on screen"
@@ -133,14 +141,18 @@ def test_keyboard_only_search_to_procedure(open_page):
     assert first_href and first_href.startswith("/thu-tuc/")
 
     tab_until(page, "el.matches('.procedure-list a.procedure-item__title')")
-    assert page.evaluate("document.activeElement.getAttribute('href')") == first_href, "Tab must reach the first result first"
+    assert page.evaluate("document.activeElement.getAttribute('href')") == first_href, (
+        "Tab must reach the first result first"
+    )
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/thu-tuc/[^/]+/$"))
     page.wait_for_load_state("networkidle")
 
     assert page.url.endswith(first_href)
     heading = page.locator("h1")
-    assert heading.count() == 1, "the procedure must be shown as a page of its own, not inside the results"
+    assert heading.count() == 1, (
+        "the procedure must be shown as a page of its own, not inside the results"
+    )
     assert "khai sinh" in heading.inner_text().lower()
     assert page.title().lower().count("khai sinh") >= 1
     problems.check(page)
@@ -171,9 +183,38 @@ def test_switch_to_english_on_procedure_page_and_back(open_page):
 
 def test_english_pages_are_accessible(open_page, axe_source):
     page, problems = open_page(PHONE)
-    for path in ("/en/", "/en/thu-tuc/1.001193/"):
+    for path in ("/en/", "/en/tim-kiem/?q=birth", "/en/thu-tuc/1.001193/", "/en/hoi-dap/"):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == "en"
         violations = [v for v in run_axe(page, axe_source) if v["impact"] in BLOCKING_IMPACTS]
         assert not violations, f"axe on {path}:\n{describe(violations)}"
+    problems.check(page)
+
+
+def test_faq_live_search_and_search_filters_work_under_csp(open_page):
+    """htmx swaps (FAQ search as you type, boosted filter links) run without CSP violations."""
+    page, problems = open_page(PHONE)
+    page.goto(PAGES["faq"])
+    with page.expect_response(
+        lambda r: "/hoi-dap/" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
+        page.locator("#faq-q").press_sequentially("mat khau", delay=20)
+    page.wait_for_load_state("networkidle")
+    assert re.fullmatch(r"[1-9][\d.]* câu hỏi", page.locator("#faq-count").inner_text()), (
+        page.locator("#faq-count").inner_text()
+    )
+    assert "mật khẩu" in page.locator("#faq-results").inner_text().lower()
+    assert re.search(r"q=mat(\+|%20)khau", page.url), page.url
+
+    page.goto(PAGES["search"])
+    total_before = page.locator("#results-title").inner_text()
+    link = page.locator(".facet[open] a.facet__value").nth(1)
+    with page.expect_response(
+        lambda r: "/tim-kiem/" in r.url and r.request.headers.get("hx-request") == "true"
+    ):
+        link.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a.facet__value.is-selected").count() == 1
+    assert page.locator("#results-title").inner_text() != total_before
+    assert page.locator("h1").count() == 1 and page.locator("header.site-header").count() == 1
     problems.check(page)

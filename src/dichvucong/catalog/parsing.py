@@ -190,7 +190,11 @@ def parse_components(text: str) -> tuple[list[dict[str, Any]], str]:
 # --- legal basis ------------------------------------------------------------------------
 
 _LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
-_DOC_NUMBER = re.compile(r"(?<![\d/])(\d{1,4}/(?:\d{4}/)?(?:QH\d{2}|[A-ZĐ]+(?:-[A-ZĐ]+)*(?:TTg|TW)?))")
+# The crawl glues the next title to a number ("…/TT-BTCNghị định"): the number must not end
+# inside a word, so its last capital letter is given back when a lower-case letter follows.
+_DOC_NUMBER = re.compile(
+    r"(?<![\d/])(\d{1,4}/(?:\d{4}/)?(?:QH\d{2}|[A-ZĐ]+(?:-[A-ZĐ]+)*(?:TTg|TW)?))(?![a-zà-ỹđ])"
+)
 # A law's number ends with its legislature (QH13, QH15); the crawl glues the next number to it.
 _GLUED_AFTER_LAW = re.compile(r"(QH\d{2})(?=\d)")
 

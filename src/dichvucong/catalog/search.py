@@ -48,6 +48,18 @@ def tokenize(text: str) -> list[str]:
     return [normalise_token(t) for t in _TOKEN.findall(fold(text))]
 
 
+_ABBREVIATION_TOKENS = {key: tokenize(value) for key, value in ABBREVIATIONS.items()}
+
+
+def _with_expanded_abbreviations(tokens: list[str]) -> list[str]:
+    """Names write "sổ BHXH"; index "so bhxh bao hiem xa hoi" so that both spellings meet."""
+    expanded: list[str] = []
+    for token in tokens:
+        expanded.append(token)
+        expanded.extend(_ABBREVIATION_TOKENS.get(token, ()))
+    return expanded
+
+
 def _bigrams(tokens: list[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
@@ -171,7 +183,7 @@ class SearchIndex:
     def _add(self, procedure: Procedure, events: list[tuple[str, str]]) -> None:
         doc_id = len(self.docs)
         weights: dict[str, float] = defaultdict(float)
-        name_tokens = tokenize(procedure.name)
+        name_tokens = _with_expanded_abbreviations(tokenize(procedure.name))
         for token in (*name_tokens, *_bigrams(name_tokens)):
             weights[token] += NAME_WEIGHT
         en_tokens = tokenize(procedure.name_en)
