@@ -67,102 +67,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-# The dataset may ship without life events or FAQ (load_reference_data then skips them);
-# the pages under audit need some content, so a few entries are added for the module.
-SAMPLE_LIFE_EVENTS = [
-    {
-        "slug": "e2e-sinh-con",
-        "audience": "citizen",
-        "order": 1,
-        "name": "Sinh con",
-        "name_en": "Having a baby",
-        "description": "Khai sinh, thường trú, bảo hiểm y tế cho trẻ.",
-        "description_en": "Birth registration, residence and health insurance for the child.",
-        "procedures": ["1.001193", "2.000986"],
-    },
-    {
-        "slug": "e2e-chuyen-noi-o",
-        "audience": "citizen",
-        "order": 2,
-        "name": "Chuyển nơi ở",
-        "name_en": "Moving house",
-        "description": "Đăng ký tạm trú, thường trú.",
-        "description_en": "Registering residence.",
-        "procedures": ["1.004194"],
-    },
-    {
-        "slug": "e2e-khoi-nghiep",
-        "audience": "business",
-        "order": 1,
-        "name": "Khởi sự kinh doanh",
-        "name_en": "Starting a business",
-        "description": "Thành lập doanh nghiệp.",
-        "description_en": "Setting up a company.",
-        "procedures": [],
-    },
-]
-SAMPLE_FAQ = [
-    {
-        "question": "Tôi đăng ký khai sinh cho con trực tuyến như thế nào?",
-        "question_en": "How do I register my child's birth online?",
-        "answer": "Đăng nhập bằng tài khoản định danh điện tử, chọn thủ tục đăng ký khai sinh, "
-        "điền tờ khai và đính kèm bản chụp giấy chứng sinh.",
-        "answer_en": "Sign in with your electronic identity, choose birth registration, fill in "
-        "the form and attach a photo of the birth certificate.",
-        "topic": "nop-ho-so",
-        "procedure": "1.001193",
-    },
-    {
-        "question": "Quên mật khẩu tài khoản thì làm thế nào?",
-        "question_en": "What if I forget my password?",
-        "answer": "Chọn “Quên mật khẩu” trên trang đăng nhập và làm theo hướng dẫn.",
-        "answer_en": "Choose “Forgot password” on the sign-in page and follow the steps.",
-        "topic": "tai-khoan",
-    },
-    {
-        "question": "Tôi có thể thanh toán lệ phí bằng thẻ ngân hàng không?",
-        "question_en": "Can I pay fees by bank card?",
-        "answer": "Có. Cổng hỗ trợ thẻ nội địa, thẻ quốc tế và ví điện tử.",
-        "answer_en": "Yes. Domestic and international cards and e-wallets are accepted.",
-        "topic": "thanh-toan",
-    },
-]
-
-
-def _add_sample_reference_data(tmp_dir: Path) -> tuple[list[int], list[int]]:
-    import json
-
-    from dichvucong.catalog import services
-    from dichvucong.catalog.models import FaqEntry, LifeEvent
-
-    events, faq = [], []
-    if not LifeEvent.objects.exists():
-        path = tmp_dir / "life_events.json"
-        path.write_text(json.dumps(SAMPLE_LIFE_EVENTS, ensure_ascii=False), encoding="utf-8")
-        services.load_life_events(path)
-        events = list(
-            LifeEvent.objects.filter(slug__startswith="e2e-").values_list("pk", flat=True)
-        )
-    if not FaqEntry.objects.exists():
-        path = tmp_dir / "faq.json"
-        path.write_text(json.dumps(SAMPLE_FAQ, ensure_ascii=False), encoding="utf-8")
-        services.load_faq(path)
-        faq = list(FaqEntry.objects.values_list("pk", flat=True))
-    return events, faq
-
-
-def _remove_sample_reference_data(events: list[int], faq: list[int]) -> None:
-    from dichvucong.catalog import services
-    from dichvucong.catalog.models import FaqEntry, LifeEvent
-
-    FaqEntry.objects.filter(pk__in=faq).delete()
-    LifeEvent.objects.filter(pk__in=events).delete()
-    if events or faq:
-        services.bump_revision()
-
-
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+def site(django_db_setup, django_db_blocker) -> Iterator[str]:
     """Base URL of a live server over the loaded catalog (no flush, no reload)."""
     from pytest_django.live_server_helper import LiveServer
 
@@ -177,7 +83,6 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
             or name == connection.settings_dict.get("TEST", {}).get("NAME")
         )
         assert test_db, f"not a test database: {name}; the e2e tests must be marked django_db"
-        samples = _add_sample_reference_data(tmp_path_factory.mktemp("e2e-data"))
         server = LiveServer("localhost:0")
         server._live_server_modified_settings.enable()
         try:
@@ -185,7 +90,6 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
-            _remove_sample_reference_data(*samples)
 
 
 @pytest.fixture
