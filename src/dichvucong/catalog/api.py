@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import Http404
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
@@ -135,8 +136,6 @@ def _paginated(queryset: Any, params: dict[str, Any], serializer_class: type) ->
 
 
 def _get_or_404(getter: Callable[..., Any], *args: Any) -> Any:
-    from django.http import Http404
-
     try:
         return getter(*args)
     except Http404 as exc:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .constants import Audience, GovernmentLevel, ServiceLevel, Target
+from .models import Agency, Field
 from .search import SearchQuery, search_procedures
 from .serializers import ProcedureSearchParams
 
@@ -34,8 +35,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _facet_view(result, query: SearchQuery) -> list[dict]:
     """Facets with labels, for the template; field and agency labels come from the database."""
-    from .models import Agency, Field
-
     slugs = {
         "field": dict(Field.objects.filter(slug__in=[f.value for f in result.facets["field"][:15]]).values_list("slug", "name")),
         "agency": dict(Agency.objects.filter(slug__in=[f.value for f in result.facets["agency"]]).values_list("slug", "name")),
