@@ -41,7 +41,8 @@ def test_procedure_page_tells_what_to_bring_how_long_how_much_where(client):
 
 
 def test_procedure_page_in_english(client):
-    client.post("/i18n/setlang/", {"language": "en", "next": "/thu-tuc/1.004194/"})
+    vietnamese = client.get("/thu-tuc/1.004194/?tab=1").content.decode()
+    assert 'href="/en/thu-tuc/1.004194/?tab=1" lang="en"' in vietnamese
     html = client.get("/en/thu-tuc/1.004194/").content.decode()
     assert 'lang="en"' in html
     assert "Documents to prepare" in html
@@ -88,3 +89,20 @@ def test_security_headers(client):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_public_pages_are_cached_until_the_catalog_changes(client, django_assert_max_num_queries):
+    from dichvucong.catalog import services
+    from dichvucong.catalog.models import Procedure
+
+    client.get("/thu-tuc/1.001193/")
+    with django_assert_max_num_queries(1):  # the catalog revision, checked on every request in tests
+        cached = client.get("/thu-tuc/1.001193/")
+    assert cached.status_code == 200 and "csrfmiddlewaretoken" not in cached.content.decode()
+    services.amend_procedure(
+        procedure=Procedure.objects.get(code="1.001193"), changes={"conditions": "Điều kiện thử"}, change_note="t"
+    )
+    assert "Điều kiện thử" in client.get("/thu-tuc/1.001193/").content.decode()
+    # A visitor with a session always gets a fresh page.
+    client.cookies["dvc_session"] = "x"
+    assert client.get("/thu-tuc/1.001193/").status_code == 200

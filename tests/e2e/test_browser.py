@@ -164,7 +164,7 @@ def test_switch_to_english_on_procedure_page_and_back(open_page):
     assert page.locator("html").get_attribute("lang") == "vi"
 
     with page.expect_navigation():
-        page.get_by_role("button", name="English").click()
+        page.get_by_role("link", name="English").click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/en/thu-tuc/1.001193/"), page.url
     assert page.locator("html").get_attribute("lang") == "en"
@@ -174,7 +174,7 @@ def test_switch_to_english_on_procedure_page_and_back(open_page):
     assert page.get_by_role("navigation", name=re.compile("Main", re.I)).is_visible()
 
     with page.expect_navigation():
-        page.get_by_role("button", name="Tiếng Việt").click()
+        page.get_by_role("link", name="Tiếng Việt").click()
     assert page.url.endswith("/thu-tuc/1.001193/") and "/en/" not in page.url, page.url
     assert page.locator("html").get_attribute("lang") == "vi"
     assert "Hồ sơ cần chuẩn bị" in page.locator("main").inner_text()

@@ -7,11 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from dichvucong.core.page_cache import cached_public_page
+
 from . import selectors
 from .constants import Audience, GovernmentLevel, ServiceLevel, Target
 from .models import Agency, Field
 from .search import SearchQuery, search_procedures
 from .serializers import ProcedureSearchParams
+
+# Public catalog pages are cached whole until the catalog changes (core.page_cache).
+public_page = cached_public_page(timeout=600, revision=selectors.catalog_revision)
 
 FACET_LABELS = {
     "level": dict(GovernmentLevel.choices),
@@ -21,6 +26,7 @@ FACET_LABELS = {
 
 
 @require_safe
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -53,6 +59,7 @@ def _facet_view(result, query: SearchQuery) -> list[dict]:
 
 
 @require_safe
+@public_page
 def search(request: HttpRequest) -> HttpResponse:
     params = ProcedureSearchParams(data=request.GET)
     if not params.is_valid():
@@ -73,6 +80,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     procedure = selectors.get_procedure(code)
     return render(
@@ -83,12 +91,12 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "version": procedure.current,
             "versions": selectors.procedure_versions(procedure),
             "related": selectors.related_procedures(procedure),
-            "revision": selectors.catalog_revision(),
         },
     )
 
 
 @require_safe
+@public_page
 def procedure_version(request: HttpRequest, code: str, number: int) -> HttpResponse:
     version = selectors.get_procedure_version(code, number)
     procedure = version.procedure
@@ -101,12 +109,12 @@ def procedure_version(request: HttpRequest, code: str, number: int) -> HttpRespo
             "versions": selectors.procedure_versions(procedure),
             "related": [],
             "is_old_version": procedure.current_id != version.pk,
-            "revision": f"v{version.pk}",
         },
     )
 
 
 @require_safe
+@public_page
 def agency_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -121,6 +129,7 @@ def _page_number(request: HttpRequest) -> int:
 
 
 @require_safe
+@public_page
 def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agency = selectors.get_agency(slug)
     result = selectors.agency_procedures(agency, page=_page_number(request))
@@ -139,11 +148,13 @@ def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def field_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/fields.html", {"fields": selectors.fields_with_counts()})
 
 
 @require_safe
+@public_page
 def field_detail(request: HttpRequest, slug: str) -> HttpResponse:
     field = selectors.get_field(slug)
     result = search_procedures(SearchQuery(field=field.slug, page=_page_number(request)))
@@ -151,6 +162,7 @@ def field_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def life_event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -163,6 +175,7 @@ def life_event_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = selectors.get_life_event(slug)
     result = search_procedures(SearchQuery(life_event=event.slug, page=_page_number(request), page_size=50))
@@ -170,6 +183,7 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def faq(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:200]
     topic = request.GET.get("chu-de", "")[:50]
