@@ -28,7 +28,10 @@ Environment: BENCH_SECONDS (15), BENCH_WARMUP_SECONDS (8), BENCH_CLIENTS (50),
 BENCH_WORKERS (4), BENCH_WORKER_CLASS (sync), BENCH_THREADS (for gthread, 4),
 BENCH_CLIENT_PROCESSES (1), BENCH_DATABASE_URL, BENCH_REDIS_URL
 (redis://127.0.0.1:6379/3), BENCH_USAGE_DIR (/work/shared/data/tthc-usage, used only
-when the database has no popularity figures), BENCH_RESULTS (the JSON lines file).
+when the database has no popularity figures), BENCH_RESULTS (the JSON lines file),
+BENCH_UNCACHED (1: every request carries a session cookie, so that the public pages are
+rendered instead of served from the whole-page cache; the cost of a cold cache, as
+after every catalog change, plus a session lookup).
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ THREADS = int(os.environ.get("BENCH_THREADS", "4")) if WORKER_CLASS == "gthread"
 CLIENT_PROCESSES = max(1, int(os.environ.get("BENCH_CLIENT_PROCESSES", "1")))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 USAGE_DIR = Path(os.environ.get("BENCH_USAGE_DIR", "/work/shared/data/tthc-usage"))
+UNCACHED = os.environ.get("BENCH_UNCACHED", "") not in ("", "0")
+# The production session cookie's name (settings.SESSION_COOKIE_NAME): the page cache
+# serves only requests without it.
+UNCACHED_COOKIE = {"Cookie": "__Host-dvc_session=benchmark-bypasses-the-page-cache"}
 
 MIX = {"procedure": 0.60, "search": 0.30, "home": 0.10}
 TARGET_P95_MS = 200.0
@@ -180,6 +187,7 @@ class PhaseJob:
     first_client: int
     start_at: float  # time.time(), the same instant for every client process
     seconds: float
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _run_clients(job: PhaseJob) -> dict[str, Any]:
@@ -203,7 +211,10 @@ async def _clients(job: PhaseJob) -> dict[str, Any]:
         rng = random.Random(number * 7919 + len(job.phase))
         connector = aiohttp.TCPConnector(limit=1)
         async with aiohttp.ClientSession(
-            connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+            connector=connector,
+            timeout=timeout,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers=dict(job.headers),
         ) as session:
             while (now := time.perf_counter()) < stop:
                 kind, path = job.workload.pick(job.phase, rng)
@@ -300,7 +311,16 @@ def run_phase(
         for i in range(CLIENT_PROCESSES)
     ]
     jobs = [
-        PhaseJob(base, phase, workload, share, sum(shares[:i]), start_at, seconds)
+        PhaseJob(
+            base,
+            phase,
+            workload,
+            share,
+            sum(shares[:i]),
+            start_at,
+            seconds,
+            tuple(UNCACHED_COOKIE.items()) if UNCACHED else (),
+        )
         for i, share in enumerate(shares)
     ]
     before = _cpu_snapshot()
@@ -479,6 +499,8 @@ def main() -> int:
         f"{info['weights_from']} (the top one {info['top_procedure_share']:.0%}); "
         f"{info['search_queries']} search queries; mix {MIX}"
     )
+    if UNCACHED:
+        print("BENCH_UNCACHED: a session cookie on every request, so pages bypass the page cache")
     load_before = os.getloadavg()
     figures: dict[str, dict[str, dict[str, float]]] = {}
     cpu: dict[str, dict[str, float]] = {}
@@ -545,6 +567,7 @@ def main() -> int:
         "clients": CLIENTS,
         "client_processes": CLIENT_PROCESSES,
         "seconds": SECONDS,
+        "page_cache": "bypassed" if UNCACHED else "used",
         "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
         "workload": info,

@@ -103,6 +103,16 @@ def agency_procedures(agency: Agency, page: int = 1, page_size: int = 20) -> Sea
     )
 
 
+def facet_labels(result: SearchResult, shown: int) -> dict[str, dict[str, str]]:
+    """Display names of the field and ministry facet values a page shows (two queries)."""
+    fields = [f.value for f in result.facets["field"][:shown]]
+    ministries = [f.value for f in result.facets["agency"][:shown]]
+    return {
+        "field": {f.slug: f.display_name for f in Field.objects.filter(slug__in=fields).only("slug", "name", "name_en")},
+        "agency": {a.slug: a.display_name for a in Agency.objects.filter(slug__in=ministries).only("slug", "name", "name_en")},
+    }
+
+
 def search_faq(text: str = "", topic: str = "", limit: int = 50) -> list[FaqEntry]:
     entries = FaqEntry.objects.select_related("procedure")
     if topic:

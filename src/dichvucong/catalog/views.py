@@ -11,8 +11,7 @@ from dichvucong.core.page_cache import cached_public_page
 
 from . import selectors
 from .constants import Audience, GovernmentLevel, ServiceLevel, Target
-from .models import Agency, Field
-from .search import SearchQuery, search_procedures
+from .search import SearchQuery, SearchResult, search_procedures
 from .serializers import ProcedureSearchParams
 
 # Public catalog pages are cached whole until the catalog changes (core.page_cache).
@@ -39,13 +38,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _facet_view(result, query: SearchQuery) -> list[dict]:
-    """Facets with labels, for the template; field and agency labels come from the database."""
-    slugs = {
-        "field": dict(Field.objects.filter(slug__in=[f.value for f in result.facets["field"][:15]]).values_list("slug", "name")),
-        "agency": dict(Agency.objects.filter(slug__in=[f.value for f in result.facets["agency"]]).values_list("slug", "name")),
-    }
-    labels = FACET_LABELS | slugs
+def _facet_view(result: SearchResult, query: SearchQuery) -> list[dict]:
+    """Facets with labels and selection state, for the template."""
+    labels = FACET_LABELS | selectors.facet_labels(result, shown=15)
     groups = []
     for name in ("service_level", "target", "level", "agency", "field"):
         values = [
