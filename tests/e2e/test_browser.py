@@ -204,6 +204,7 @@ def test_faq_live_search_and_search_filters_work_under_csp(open_page):
         page.locator("#faq-count").inner_text()
     )
     assert "mật khẩu" in page.locator("#faq-results").inner_text().lower()
+    assert page.evaluate("document.activeElement.id") == "faq-q", "typing keeps focus in the box"
     assert re.search(r"q=mat(\+|%20)khau", page.url), page.url
 
     page.goto(PAGES["search"])
@@ -217,4 +218,11 @@ def test_faq_live_search_and_search_filters_work_under_csp(open_page):
     assert page.locator("a.facet__value.is-selected").count() == 1
     assert page.locator("#results-title").inner_text() != total_before
     assert page.locator("h1").count() == 1 and page.locator("header.site-header").count() == 1
+    # Focus moves to the new results' heading instead of being lost with the old link.
+    # (polled from Python: wait_for_function evaluates a string, which the CSP forbids)
+    for _attempt in range(20):
+        if page.evaluate("document.activeElement && document.activeElement.id") == "results-title":
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.id") == "results-title"
     problems.check(page)
