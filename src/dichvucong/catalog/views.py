@@ -86,6 +86,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "version": procedure.current,
             "versions": selectors.procedure_versions(procedure),
             "related": selectors.related_procedures(procedure),
+            "revision": selectors.catalog_revision(),
         },
     )
 
@@ -104,6 +105,7 @@ def procedure_version(request: HttpRequest, code: str, number: int) -> HttpRespo
             "versions": selectors.procedure_versions(procedure),
             "related": [],
             "is_old_version": procedure.current_id != version.pk,
+            "revision": selectors.catalog_revision(),
         },
     )
 
