@@ -61,8 +61,9 @@ def record_version(
     ``unchanged`` (same content as the current version: nothing is written, which
     is what makes the importer idempotent).
     """
-    defaults = {name: values.get(name, "") for name in ("name",)}
-    procedure, created = Procedure.objects.select_for_update().get_or_create(code=code, defaults=defaults)
+    procedure, created = Procedure.objects.select_for_update().get_or_create(
+        code=code, defaults={"name": values.get("name", "")}
+    )
     content_hash = _content_hash(values, field.pk if field else None)
     current = procedure.current
     if current is not None and current.content_hash == content_hash:

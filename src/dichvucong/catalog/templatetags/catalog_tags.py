@@ -1,5 +1,9 @@
 from django import template
 from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from ..constants import TimeUnit
 
 register = template.Library()
 
@@ -21,10 +25,6 @@ def query_with(context, **changes) -> str:
 @register.filter
 def duration(row: dict) -> str:
     """'7 ngày làm việc' from a parsed channel row."""
-    from django.utils.translation import gettext as _
-
-    from ..constants import TimeUnit
-
     if row.get("time") is None:
         return _("Không quy định")
     value = row["time"]
@@ -49,9 +49,13 @@ def facet_query(context, name: str, value: str) -> str:
 @register.filter
 def thousands(value: int | None) -> str:
     """15539622 -> "15.539.622" in Vietnamese, "15,539,622" in English."""
-    from django.utils.translation import get_language
-
     if value is None:
         return ""
     text = f"{int(value):,}"
     return text if get_language() == "en" else text.replace(",", ".")
+
+
+@register.filter
+def fees(row: dict) -> str:
+    """'Miễn phí' or '50.000 đ; 100.000 đ' from a parsed channel row; '' when none parsed."""
+    return "; ".join(_("Miễn phí") if fee["amount"] == 0 else money(fee["amount"]) for fee in row.get("fees", []))
