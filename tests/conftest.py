@@ -26,3 +26,35 @@ def _fresh_cache_and_index(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def sim_server():
+    """Base URL of a real HTTP server on loopback serving the whole Django app in threads.
+
+    For the simulators of outside systems (registries, CA, SMS gateway, eID provider): they
+    keep their state in the cache and their data in code, never in the database, so they can
+    run in another thread than the test's transaction. Real sockets give adapters real
+    timeouts and connection errors to handle.
+    """
+    import threading
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from django.core.wsgi import get_wsgi_application
+
+    class _Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class _QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):  # request lines would clutter test output
+            pass
+
+    server = make_server(
+        "127.0.0.1", 0, get_wsgi_application(), server_class=_Server, handler_class=_QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
