@@ -62,7 +62,14 @@ INSTALLED_APPS = [
     "dichvucong.core",
     "dichvucong.ops",
     "dichvucong.catalog",
+    "dichvucong.accounts",
+    "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
+    "dichvucong.sso",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
+AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
@@ -73,8 +80,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dichvucong.accounts.middleware.SessionAssuranceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -266,3 +275,120 @@ LOGGING = {
 # --- The catalog -------------------------------------------------------------
 CATALOG_DATASET = Path(os.environ.get("CATALOG_DATASET", BASE_DIR / "catalog" / "dataset" / "catalog.json.gz"))
 SEARCH_INDEX_CHECK_SECONDS = float(os.environ.get("SEARCH_INDEX_CHECK_SECONDS", "5"))
+
+# --- Identity (issue 3: B1–B6) -----------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Lockout first: a locked account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "dichvucong.accounts.backends.IdentifierBackend",
+]
+# Argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane), tunable per deployment;
+# older hashes are upgraded at the next sign-in. See docs/accounts.md for the measured cost.
+ARGON2_MEMORY_COST_KIB = int(os.environ.get("ARGON2_MEMORY_COST_KIB", "19456"))
+ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+PASSWORD_HASHERS = [
+    "dichvucong.accounts.hashers.PortalArgon2Hasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS += [{"NAME": "dichvucong.accounts.passwords.KnownBreachedPasswordValidator"}]
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "accounts:profile"
+# Sign-in lockout (django-axes): 5 failures per identifier lock it for 15 minutes,
+# whatever the address, so guessing one account from many addresses is stopped too.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Addresses are limited separately (AUTH_RATE_LIMITS["sign_in"]): locking an address would
+# lock out a whole office or mobile carrier behind one NAT address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_FORM_FIELD = "identifier"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dichvucong.accounts.views.locked_out"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = ["password", "identifier"]
+# Per-address request budgets of the endpoints that send codes or check secrets.
+AUTH_RATE_LIMITS = {
+    "sign_in": os.environ.get("RATE_SIGN_IN", "30/300"),
+    "recovery": os.environ.get("RATE_RECOVERY", "5/900"),
+    "otp_send": os.environ.get("RATE_OTP_SEND", "5/900"),
+    "otp_verify": os.environ.get("RATE_OTP_VERIFY", "10/300"),
+    "registration": os.environ.get("RATE_REGISTRATION", "10/3600"),
+}
+ONE_TIME_CODE_TTL_SECONDS = 600
+ONE_TIME_CODE_MAX_ATTEMPTS = 5
+OTP_TOTP_ISSUER = "Cổng Dịch vụ công"
+WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")  # default: the request's host name
+WEBAUTHN_RP_NAME = "Cổng Dịch vụ công quốc gia"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cổng Dịch vụ công <no-reply@dichvucong.localhost>")
+
+# Outside systems: adapters talk to the simulators of this same server unless told otherwise.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_SIM = f"{PUBLIC_BASE_URL}/sim"
+REGISTRIES_BASE_URL = os.environ.get("REGISTRIES_BASE_URL", f"{_SIM}/registries/")
+REGISTRIES_API_TOKEN = os.environ.get("REGISTRIES_API_TOKEN", "sim-registries-token")
+REGISTRY_TIMEOUT_SECONDS = float(os.environ.get("REGISTRY_TIMEOUT_SECONDS", "5"))
+SMS_GATEWAY_BASE_URL = os.environ.get("SMS_GATEWAY_BASE_URL", f"{_SIM}/sms/")
+SMS_API_TOKEN = os.environ.get("SMS_API_TOKEN", "sim-sms-token")
+EID_ISSUER = os.environ.get("EID_ISSUER", f"{_SIM}/eid")
+EID_CLIENT_ID = os.environ.get("EID_CLIENT_ID", "dichvucong-portal")
+EID_CLIENT_SECRET = os.environ.get("EID_CLIENT_SECRET", "sim-eid-secret")
+SIM_CA_BASE_URL = os.environ.get("SIM_CA_BASE_URL", f"{_SIM}/ca/")
+REMOTE_SIGNING_BASE_URL = os.environ.get("REMOTE_SIGNING_BASE_URL", f"{_SIM}/ca/")
+SIM_CA_DIR = VAR_DIR / "sim-ca"
+EID_SIM_KEY_FILE = VAR_DIR / "eid-sim-key.pem"
+PKI_TRUST_ANCHOR_FILES = env_list("PKI_TRUST_ANCHOR_FILES", "")
+for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET"):
+    if PRODUCTION and globals()[_name].startswith("sim-"):
+        raise ImproperlyConfigured(f"{_name} must be set in production")
+
+# --- OpenID Connect provider for other portals (B5) ---------------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.Client"
+OIDC_KEY_FILE = Path(os.environ.get("OIDC_KEY_FILE", VAR_DIR / "oidc-signing-key.pem"))
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": "",  # filled by dichvucong.sso.keys at start-up (env or key file)
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [],
+    "OIDC_ISS_ENDPOINT": os.environ.get("OIDC_ISSUER", f"{PUBLIC_BASE_URL}/oidc"),
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "dichvucong.sso.validators.PortalOAuth2Validator",
+    "OAUTH2_VIEW_CLASS": "oauth2_provider.oauth2_backends.OAuthLibCore",
+    "PKCE_REQUIRED": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],
+    "SCOPES": {
+        "openid": "Đăng nhập / Sign in",
+        "profile": "Họ tên / Name",
+        "email": "Thư điện tử / E-mail",
+        "phone": "Số điện thoại / Phone",
+        "identity": "Số định danh, ngày sinh, giới tính / ID number, birth date, sex",
+        "address": "Nơi thường trú / Permanent address",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+}
+from dichvucong.sso.keys import load_signing_keys  # noqa: E402 - needs the paths above
+
+(
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"],
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEYS_INACTIVE"],
+) = load_signing_keys(OIDC_KEY_FILE, create=not PRODUCTION)

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from dichvucong.accounts.status import authentication_status
 from dichvucong.ops import views as ops_views
 
 urlpatterns = [
@@ -13,9 +15,14 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("dichvucong.catalog.api_urls")),
+    # Administrators sign in like everyone else (levels, second factors, lockout, audit).
+    path("quan-tri/login/", RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)),
+    path("quan-tri/trang-thai-xac-thuc/", authentication_status, name="auth-status"),
     path("quan-tri/", admin.site.urls),
+    path("oidc/", include("dichvucong.sso.urls", namespace="oauth2_provider")),
 ]
 urlpatterns += i18n_patterns(
+    path("tai-khoan/", include("dichvucong.accounts.urls")),
     path("", include("dichvucong.catalog.urls")),
     prefix_default_language=False,
 )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tim-kiem/", views.search, name="search"),
     path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
+    path("thu-tuc/<str:code>/nop-truc-tuyen/", views.start_online_submission, name="start-online"),
     path("thu-tuc/<str:code>/phien-ban/<int:number>/", views.procedure_version, name="procedure-version"),
     path("co-quan/", views.agency_list, name="agencies"),
     path("co-quan/<slug:slug>/", views.agency_detail, name="agency"),

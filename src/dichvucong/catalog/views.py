@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from dichvucong.accounts.decorators import require_level
 from dichvucong.core.page_cache import cached_public_page
 
 from . import selectors
@@ -188,4 +189,31 @@ def faq(request: HttpRequest) -> HttpResponse:
     template = "catalog/_faq_results.html" if request.headers.get("HX-Request") else "catalog/faq.html"
     return render(
         request, template, {"entries": entries, "q": text, "topic": topic, "topics": selectors.faq_topics()}
+    )
+
+
+def _procedure_level(request: HttpRequest, code: str) -> int:
+    return selectors.get_procedure(code).assurance_level
+
+
+@require_safe
+@require_level(_procedure_level)
+def start_online_submission(request: HttpRequest, code: str) -> HttpResponse:
+    """Entry to online filing, behind the procedure's level of assurance (B4).
+
+    The e-form and the dossier come with the dossiers issue; this page already shows
+    what the person brings: the identity attributes the portal holds, verified or not,
+    and the documents to prepare.
+    """
+    procedure = selectors.get_procedure(code)
+    if procedure.status == "abolished" or procedure.service_level == "offline":
+        return redirect("catalog:procedure", code=code)
+    return render(
+        request,
+        "catalog/start_online.html",
+        {
+            "procedure": procedure,
+            "version": procedure.current,
+            "attributes": request.user.attributes.order_by("name"),
+        },
     )

@@ -1,0 +1,316 @@
+"""Account commands (B1, B2, B6): one function per thing a person or an administrator does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dichvucong.accounts import audit
+from dichvucong.accounts.codes import check_code, issue_code
+from dichvucong.accounts.constants import (
+    AccountType,
+    AttributeName,
+    AttributeSource,
+    CodePurpose,
+    DelegatedPermission,
+    IdentityProofing,
+)
+from dichvucong.accounts.models import Business, Delegation, IdentityAttribute, User
+from dichvucong.accounts.sessions import end_all_sessions
+from dichvucong.accounts.tasks import send_code_by_email, send_code_by_sms
+
+
+class AccountError(Exception):
+    """A request the rules refuse; ``code`` is stable, the message is for the person."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def set_attribute(
+    user: User, name: str, value: str, *, source: str, verified_at: datetime | None = None
+) -> IdentityAttribute:
+    attribute, _ = IdentityAttribute.objects.update_or_create(
+        user=user, name=name, defaults={"value": value, "source": source, "verified_at": verified_at}
+    )
+    return attribute
+
+
+@transaction.atomic
+def register_citizen(
+    *, pin: str, full_name: str, date_of_birth: date, email: str, phone: str, password: str, language: str = "vi"
+) -> User:
+    """A citizen's account at level 1: everything self-declared until a registry confirms it."""
+    user = User(
+        username=pin, pin=pin, full_name=full_name, email=email, phone=phone,
+        account_type=AccountType.CITIZEN, preferred_language=language,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise AccountError("exists", "account exists") from exc
+    for name, value in (
+        (AttributeName.PIN, pin),
+        (AttributeName.FULL_NAME, full_name),
+        (AttributeName.DATE_OF_BIRTH, date_of_birth.isoformat()),
+    ):
+        set_attribute(user, name, value, source=AttributeSource.SELF)
+    audit.record("register", user=user, account_type=user.account_type)
+    send_email_confirmation(user)
+    return user
+
+
+@transaction.atomic
+def register_foreigner(
+    *, passport_number: str, nationality: str, full_name: str, date_of_birth: date, email: str, password: str,
+    language: str = "en",
+) -> User:
+    user = User(
+        username=email.lower(), email=email.lower(), full_name=full_name, passport_number=passport_number.upper(),
+        nationality=nationality.upper(), account_type=AccountType.FOREIGNER, preferred_language=language,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise AccountError("exists", "account exists") from exc
+    set_attribute(user, AttributeName.PASSPORT_NUMBER, user.passport_number, source=AttributeSource.SELF)
+    set_attribute(user, AttributeName.FULL_NAME, full_name, source=AttributeSource.SELF)
+    set_attribute(user, AttributeName.DATE_OF_BIRTH, date_of_birth.isoformat(), source=AttributeSource.SELF)
+    audit.record("register", user=user, account_type=user.account_type)
+    send_email_confirmation(user)
+    return user
+
+
+def send_email_confirmation(user: User) -> None:
+    if not user.email:
+        return
+    code = issue_code(user, purpose=CodePurpose.CONFIRM_EMAIL, destination=user.email)
+    transaction.on_commit(
+        lambda: send_code_by_email.delay(user.email, code, CodePurpose.CONFIRM_EMAIL, user.preferred_language)
+    )
+
+
+def confirm_email(user: User, code: str) -> bool:
+    if check_code(user, purpose=CodePurpose.CONFIRM_EMAIL, code=code) is None:
+        audit.record("confirm_email", user=user, outcome="failure")
+        return False
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["email_confirmed_at"])
+    set_attribute(user, AttributeName.EMAIL, user.email, source=AttributeSource.CONFIRMATION,
+                  verified_at=user.email_confirmed_at)
+    audit.record("confirm_email", user=user)
+    return True
+
+
+def send_phone_confirmation(user: User) -> None:
+    """Sends synchronously: the person is waiting for the code and must hear if the gateway fails."""
+    code = issue_code(user, purpose=CodePurpose.CONFIRM_PHONE, destination=user.phone)
+    send_code_by_sms.apply(args=(user.phone, code, CodePurpose.CONFIRM_PHONE), throw=True)
+
+
+def confirm_phone(user: User, code: str) -> bool:
+    if check_code(user, purpose=CodePurpose.CONFIRM_PHONE, code=code) is None:
+        audit.record("confirm_phone", user=user, outcome="failure")
+        return False
+    user.phone_confirmed_at = timezone.now()
+    user.save(update_fields=["phone_confirmed_at"])
+    set_attribute(user, AttributeName.PHONE, user.phone, source=AttributeSource.CONFIRMATION,
+                  verified_at=user.phone_confirmed_at)
+    audit.record("confirm_phone", user=user)
+    return True
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    verified: bool
+    mismatched: tuple[str, ...] = ()
+    not_found: bool = False
+
+
+def verify_with_population_registry(user: User) -> VerificationOutcome:
+    """Ask the population database to confirm the declared PIN, name and birth date (B2).
+
+    A match marks those attributes (and sex, permanent address) verified with source and
+    time, and lifts the account's identity evidence to "registry verified". A fault of
+    the registry raises ``RegistryUnavailable``: nothing is marked verified.
+    """
+    from dichvucong.registries import population
+    from dichvucong.registries.population import VerificationResult
+
+    declared = {a.name: a.value for a in user.attributes.all()}
+    result = population.verify_citizen(
+        pin=user.pin or "",
+        full_name=declared.get(AttributeName.FULL_NAME, user.full_name),
+        date_of_birth=date.fromisoformat(declared[AttributeName.DATE_OF_BIRTH]),
+    )
+    if result.result != VerificationResult.MATCH or result.citizen is None:
+        audit.record("verify_identity", user=user, outcome="failure", registry="population",
+                     result=str(result.result), mismatched=list(result.mismatched))
+        return VerificationOutcome(
+            verified=False, mismatched=tuple(result.mismatched),
+            not_found=result.result == VerificationResult.NOT_FOUND,
+        )
+    citizen, at = result.citizen, result.checked_at
+    with transaction.atomic():
+        for name, value in (
+            (AttributeName.PIN, citizen.pin),
+            (AttributeName.FULL_NAME, citizen.full_name),
+            (AttributeName.DATE_OF_BIRTH, citizen.date_of_birth.isoformat()),
+            (AttributeName.SEX, citizen.sex),
+            (AttributeName.PERMANENT_ADDRESS, citizen.permanent_address),
+        ):
+            set_attribute(user, name, value, source=AttributeSource.POPULATION, verified_at=at)
+        user.full_name = citizen.full_name
+        user.identity_proofing = max(user.identity_proofing, IdentityProofing.REGISTRY_VERIFIED)
+        user.save(update_fields=["full_name", "identity_proofing"])
+        audit.record("verify_identity", user=user, registry="population")
+    _fetch_secondary_codes(user)
+    return VerificationOutcome(verified=True)
+
+
+def _fetch_secondary_codes(user: User) -> None:
+    """Tax and social-insurance codes are a convenience: a fault there leaves them unverified."""
+    from dichvucong.registries import social_insurance, tax
+    from dichvucong.registries.base import RegistryError
+
+    declared = {a.name: a.value for a in user.attributes.all()}
+    try:
+        taxpayer = tax.lookup_personal_tax_code(user.pin)
+        if taxpayer is not None:
+            set_attribute(user, AttributeName.PERSONAL_TAX_CODE, taxpayer.tax_code,
+                          source=AttributeSource.TAX, verified_at=taxpayer.checked_at)
+    except RegistryError:
+        pass
+    try:
+        insured = social_insurance.lookup_social_insurance(
+            pin=user.pin, full_name=user.full_name,
+            date_of_birth=date.fromisoformat(declared[AttributeName.DATE_OF_BIRTH]),
+        )
+        if insured is not None:
+            set_attribute(user, AttributeName.SOCIAL_INSURANCE_CODE, insured.social_insurance_code,
+                          source=AttributeSource.SOCIAL_INSURANCE, verified_at=insured.checked_at)
+    except RegistryError:
+        pass
+
+
+def find_account_for_recovery(identifier: str) -> User | None:
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    return (
+        User.objects.filter(username__iexact=identifier, is_active=True).first()
+        or User.objects.filter(email__iexact=identifier, email_confirmed_at__isnull=False, is_active=True).first()
+    )
+
+
+def start_recovery(identifier: str) -> None:
+    """Sends a code to the confirmed e-mail (else phone); says nothing of whether the account exists."""
+    user = find_account_for_recovery(identifier)
+    if user is None:
+        audit.record("recovery_requested", outcome="unknown")
+        return
+    if user.email_confirmed_at:
+        code = issue_code(user, purpose=CodePurpose.RECOVERY, destination=user.email)
+        send_code_by_email.delay(user.email, code, CodePurpose.RECOVERY, user.preferred_language)
+    elif user.phone_confirmed_at:
+        code = issue_code(user, purpose=CodePurpose.RECOVERY, destination=user.phone)
+        send_code_by_sms.delay(user.phone, code, CodePurpose.RECOVERY)
+    audit.record("recovery_requested", user=user)
+
+
+def complete_recovery(identifier: str, code: str, new_password: str) -> bool:
+    user = find_account_for_recovery(identifier)
+    if user is None or check_code(user, purpose=CodePurpose.RECOVERY, code=code) is None:
+        audit.record("recovery_completed", user=user, outcome="failure")
+        return False
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    end_all_sessions(user, reason="password_reset")
+    audit.record("recovery_completed", user=user)
+    return True
+
+
+def deactivate_account(user: User) -> None:
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    end_all_sessions(user, reason="deactivated")
+    audit.record("deactivate", user=user)
+
+
+def request_deletion(user: User) -> None:
+    """Recorded for an administrator: records the law requires to keep (dossiers) are kept."""
+    user.deletion_requested_at = timezone.now()
+    user.save(update_fields=["deletion_requested_at"])
+    audit.record("deletion_requested", user=user)
+
+
+# --- Businesses and delegations ------------------------------------------------------
+
+
+def register_business(user: User, enterprise_code: str) -> Business:
+    """Link an enterprise to its legal representative, as the enterprise registry states it."""
+    from dichvucong.registries import enterprise
+
+    if user.identity_proofing < IdentityProofing.REGISTRY_VERIFIED or not user.pin:
+        raise AccountError("identity_unverified", "verify identity first")
+    record = enterprise.get_enterprise(enterprise_code)
+    if record is None:
+        raise AccountError("not_found", "enterprise not found")
+    if record.legal_representative_pin != user.pin:
+        audit.record("business_registered", user=user, outcome="failure", reason="not_representative")
+        raise AccountError("not_representative", "not the legal representative")
+    business, _ = Business.objects.update_or_create(
+        enterprise_code=record.enterprise_code,
+        defaults={"name": record.name, "address": record.address, "representative": user,
+                  "verified_at": record.checked_at},
+    )
+    audit.record("business_registered", user=user, enterprise=record.enterprise_code)
+    return business
+
+
+def grant_delegation(
+    *, business: Business, granted_by: User, delegate: User, permissions: list[str], valid_until: datetime
+) -> Delegation:
+    if business.representative_id != granted_by.pk:
+        raise AccountError("forbidden", "only the legal representative delegates")
+    unknown = set(permissions) - set(DelegatedPermission.values)
+    if unknown or not permissions:
+        raise AccountError("bad_permissions", "unknown permissions")
+    if valid_until <= timezone.now():
+        raise AccountError("bad_period", "end must be in the future")
+    delegation = Delegation.objects.create(
+        business=business, delegate=delegate, permissions=sorted(set(permissions)),
+        valid_until=valid_until, granted_by=granted_by,
+    )
+    audit.record("delegation_granted", user=granted_by, delegation=delegation.pk)
+    return delegation
+
+
+def revoke_delegation(delegation: Delegation, *, by: User) -> None:
+    if delegation.business.representative_id != by.pk:
+        raise AccountError("forbidden", "only the legal representative revokes")
+    delegation.revoked_at = timezone.now()
+    delegation.save(update_fields=["revoked_at"])
+    audit.record("delegation_revoked", user=by, delegation=delegation.pk)
+
+
+def can_act_for(user: User, business: Business, permission: str) -> bool:
+    if business.representative_id == user.pk:
+        return True
+    return any(
+        permission in d.permissions for d in Delegation.objects.in_force().filter(business=business, delegate=user)
+    )

@@ -1,0 +1,42 @@
+"""Fixed-window request budgets in the shared cache, for endpoints that check or send secrets."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_address(request) -> str:  # noqa: ANN001 - HttpRequest
+    """The client's address as the trusted proxy (nginx) reports it, else the socket's."""
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+
+
+def address_hash(request) -> str:  # noqa: ANN001
+    """A short keyed hash of the address: enough to correlate events, not to identify anyone."""
+    raw = f"{settings.SECRET_KEY}:{client_address(request)}".encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    count, seconds = rate.split("/")
+    return int(count), int(seconds)
+
+
+def allow(bucket: str, key: str, rate: str) -> bool:
+    """Count one hit of ``key`` in ``bucket``; False once the budget of ``rate`` ("N/seconds") is spent."""
+    limit, window = parse_rate(rate)
+    cache_key = f"rl:{bucket}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    if cache.add(cache_key, 1, timeout=window):
+        return True
+    try:
+        hits = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window)
+        return True
+    return hits <= limit
+
+
+def allow_request(request, bucket: str) -> bool:  # noqa: ANN001
+    return allow(bucket, client_address(request), settings.AUTH_RATE_LIMITS[bucket])
