@@ -269,6 +269,8 @@ LOGGING = {
         # The request logger would print full URLs, which can carry search text.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Every success would be logged with the identifier; the audit trail records them instead.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 
