@@ -47,6 +47,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 SIMULATORS_ENABLED = env_bool("SIMULATORS_ENABLED", not PRODUCTION)
+# Simulators with templates or static files of their own are apps, installed only with them.
+SIMULATOR_APPS = ["simulators.ministry"] if SIMULATORS_ENABLED else []
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    *SIMULATOR_APPS,
 ]
 AUTH_USER_MODEL = "accounts.User"
 

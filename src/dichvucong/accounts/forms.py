@@ -50,6 +50,11 @@ class _PasswordPair(forms.Form):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("Hai mật khẩu không giống nhau."))
+        if data.get("password") and not self.errors.get("password"):
+            try:
+                validate_password(data["password"])
+            except ValidationError as exc:
+                self.add_error("password", exc)
         return data
 
 
@@ -83,11 +88,6 @@ class CitizenRegistrationForm(_PasswordPair):
         pin, dob = data.get("pin"), data.get("date_of_birth")
         if pin and not is_valid_pin(pin, date_of_birth=dob):
             self.add_error("pin", _("Số định danh cá nhân gồm 12 chữ số và phải khớp với năm sinh."))
-        if data.get("password") and not self.errors.get("password"):
-            try:
-                validate_password(data["password"])
-            except ValidationError as exc:
-                self.add_error("password", exc)
         return data
 
 
@@ -100,15 +100,6 @@ class ForeignerRegistrationForm(_PasswordPair):
     email = forms.EmailField(label=_("Thư điện tử"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     field_order = ["passport_number", "nationality", "full_name", "date_of_birth", "email", "password",
                    "password_again"]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and not self.errors.get("password"):
-            try:
-                validate_password(data["password"])
-            except ValidationError as exc:
-                self.add_error("password", exc)
-        return data
 
 
 class RecoveryRequestForm(forms.Form):
