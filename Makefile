@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python src/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The adapters reach the simulators, and the demo ministry portal the OpenID provider, here.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint e2e bench dataset messages clean
 

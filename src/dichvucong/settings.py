@@ -296,6 +296,7 @@ PASSWORD_HASHERS = [
     "dichvucong.accounts.hashers.PortalArgon2Hasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "dichvucong.sso.hashers.ClientSecretHasher",  # OAuth client secrets only (machine-generated)
 ]
 AUTH_PASSWORD_VALIDATORS += [{"NAME": "dichvucong.accounts.passwords.KnownBreachedPasswordValidator"}]
 LOGIN_URL = "accounts:sign-in"
@@ -374,6 +375,7 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "dichvucong.sso.validators.PortalOAuth2Validator",
     "OAUTH2_VIEW_CLASS": "oauth2_provider.oauth2_backends.OAuthLibCore",
     "PKCE_REQUIRED": True,
+    "CLIENT_SECRET_HASHER": "client_sha256",
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 600,

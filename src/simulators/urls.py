@@ -1,10 +1,14 @@
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 
 def index(request):
     """The simulators mounted on this server; each later issue adds its own."""
-    return JsonResponse({"simulators": []})
+    return JsonResponse({"simulators": ["ministry", "registries"]})
 
 
-urlpatterns = [path("", index, name="simulators-index")]
+urlpatterns = [
+    path("", index, name="simulators-index"),
+    path("ministry/", include("simulators.ministry.urls")),
+    path("registries/", include("simulators.registries.urls")),
+]

@@ -198,7 +198,7 @@ def _fetch_secondary_codes(user: User) -> None:
             pin=user.pin, full_name=user.full_name,
             date_of_birth=date.fromisoformat(declared[AttributeName.DATE_OF_BIRTH]),
         )
-        if insured is not None:
+        if insured.result == social_insurance.InsuredLookupResult.FOUND and insured.social_insurance_code:
             set_attribute(user, AttributeName.SOCIAL_INSURANCE_CODE, insured.social_insurance_code,
                           source=AttributeSource.SOCIAL_INSURANCE, verified_at=insured.checked_at)
     except RegistryError:
@@ -270,7 +270,9 @@ def register_business(user: User, enterprise_code: str) -> Business:
     record = enterprise.get_enterprise(enterprise_code)
     if record is None:
         raise AccountError("not_found", "enterprise not found")
-    if record.legal_representative_pin != user.pin:
+    if record.status != enterprise.EnterpriseStatus.ACTIVE:
+        raise AccountError("not_active", "enterprise not active")
+    if not record.is_represented_by(user.pin):
         audit.record("business_registered", user=user, outcome="failure", reason="not_representative")
         raise AccountError("not_representative", "not the legal representative")
     business, _ = Business.objects.update_or_create(

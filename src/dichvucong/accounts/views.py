@@ -612,6 +612,7 @@ def businesses(request: HttpRequest) -> HttpResponse:
                 "identity_unverified": _("Hãy xác thực danh tính với Cơ sở dữ liệu quốc gia về dân cư trước."),
                 "not_found": _("Không tìm thấy doanh nghiệp trong Cơ sở dữ liệu đăng ký doanh nghiệp."),
                 "not_representative": _("Bạn không phải người đại diện theo pháp luật của doanh nghiệp này."),
+                "not_active": _("Doanh nghiệp không ở trạng thái đang hoạt động."),
             }.get(exc.code, exc.message))
         except RegistryError:
             form.add_error(None, _("Cơ sở dữ liệu đăng ký doanh nghiệp đang không trả lời. Vui lòng thử lại."))

@@ -32,6 +32,60 @@ def ensure_catalog_editor_group() -> Group:
     return group
 
 
+DEMO_CITIZEN_PASSWORD = "congdan-demo-2026"
+
+
+def ensure_demo_identity() -> list[str]:
+    """A demo citizen (unverified: "verify" goes through the population adapter), an official
+    with a role, and the demo ministry portal registered as an OpenID client."""
+    from django.utils import timezone
+
+    from dichvucong.accounts.constants import AccountType, AttributeName, AttributeSource, OfficialRole
+    from dichvucong.accounts.models import IdentityAttribute, OfficialPosition, User
+    from dichvucong.sso.models import Client
+    from simulators.registries.population_data import demo_people
+
+    person = demo_people(1)[0]
+    citizen, created = User.objects.get_or_create(
+        username=person.pin,
+        defaults={"pin": person.pin, "full_name": person.full_name, "email": f"congdan.{person.pin[-4:]}@example.vn",
+                  "email_confirmed_at": timezone.now(), "phone": person.phone, "account_type": AccountType.CITIZEN},
+    )
+    if created:
+        citizen.set_password(DEMO_CITIZEN_PASSWORD)
+        citizen.save()
+        for name, value in ((AttributeName.PIN, person.pin), (AttributeName.FULL_NAME, person.full_name),
+                            (AttributeName.DATE_OF_BIRTH, person.date_of_birth.isoformat())):
+            IdentityAttribute.objects.get_or_create(user=citizen, name=name,
+                                                    defaults={"value": value, "source": AttributeSource.SELF})
+    receiver, created = User.objects.get_or_create(
+        username="tiepnhan.hanoi", defaults={"full_name": "Cán bộ tiếp nhận (demo)", "account_type": AccountType.OFFICIAL}
+    )
+    if created:
+        receiver.set_password("tiepnhan-demo-2026")
+        receiver.save()
+    agency = Agency.objects.filter(level="province").order_by("code").first()
+    if agency is not None:
+        OfficialPosition.objects.get_or_create(user=receiver, agency=agency, unit=None, role=OfficialRole.RECEIVER)
+
+    base = settings.PUBLIC_BASE_URL
+    Client.objects.update_or_create(
+        client_id="bo-gia-lap",
+        defaults={
+            "name": "Cổng dịch vụ Bộ Giả lập (demo)", "client_secret": "bo-gia-lap-secret",
+            "client_type": Client.CLIENT_CONFIDENTIAL, "authorization_grant_type": Client.GRANT_AUTHORIZATION_CODE,
+            "redirect_uris": f"{base}/sim/ministry/callback/", "post_logout_redirect_uris": f"{base}/sim/ministry/",
+            "backchannel_logout_uri": f"{base}/sim/ministry/backchannel-logout/",
+            "algorithm": Client.RS256_ALGORITHM, "allowed_scopes": "openid profile identity", "max_level": 4,
+        },
+    )
+    return [
+        f"  {person.pin:16} {DEMO_CITIZEN_PASSWORD:20} citizen {person.full_name} (verify at /tai-khoan/ho-so/)",
+        f"  {'tiepnhan.hanoi':16} {'tiepnhan-demo-2026':20} official, receiver at {agency.code if agency else '-'}",
+        f"  demo ministry portal (SSO): {base}/sim/ministry/",
+    ]
+
+
 class Command(BaseCommand):
     help = "Load the catalog and demo accounts for the embedded mode."
 
@@ -59,6 +113,7 @@ class Command(BaseCommand):
                 CatalogEditor.objects.update_or_create(user=user, defaults={"agency": agency})
                 user.groups.add(group)
             lines.append(f"  {username:16} {password:20} {role}")
-        self.stdout.write(self.style.SUCCESS("Demo accounts (embedded mode only), sign in at /quan-tri/:"))
+        lines.extend(ensure_demo_identity())
+        self.stdout.write(self.style.SUCCESS("Demo accounts (embedded mode only), sign in at /tai-khoan/dang-nhap/:"))
         for line in lines:
             self.stdout.write(line)
