@@ -36,7 +36,6 @@ import secrets
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 

@@ -6,7 +6,12 @@ from django.utils import timezone
 
 from dichvucong.accounts.constants import AttributeName, AttributeSource, IdentityProofing
 from dichvucong.accounts.models import Business, Delegation, IdentityAttribute
-from dichvucong.accounts.services import AccountError, can_act_for, grant_delegation, revoke_delegation
+from dichvucong.accounts.services import (
+    AccountError,
+    can_act_for,
+    grant_delegation,
+    revoke_delegation,
+)
 from simulators.registries.population_data import demo_people, enterprises, find_person
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import csrf_client, post_form, sign_in

@@ -32,7 +32,7 @@ def ensure_catalog_editor_group() -> Group:
     return group
 
 
-DEMO_CITIZEN_PASSWORD = "congdan-demo-2026"
+DEMO_CITIZEN_PASSWORD = "congdan-demo-2026"  # noqa: S105 - demo account, embedded mode only
 
 
 def ensure_demo_identity() -> list[str]:
@@ -40,7 +40,12 @@ def ensure_demo_identity() -> list[str]:
     with a role, and the demo ministry portal registered as an OpenID client."""
     from django.utils import timezone
 
-    from dichvucong.accounts.constants import AccountType, AttributeName, AttributeSource, OfficialRole
+    from dichvucong.accounts.constants import (
+        AccountType,
+        AttributeName,
+        AttributeSource,
+        OfficialRole,
+    )
     from dichvucong.accounts.models import IdentityAttribute, OfficialPosition, User
     from dichvucong.sso.models import Client
     from simulators.registries.population_data import demo_people
