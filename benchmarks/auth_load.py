@@ -47,7 +47,7 @@ import http_load  # noqa: E402
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).parent / "results" / "auth_load.jsonl"))
-PASSWORD = "Bench-mat-khau-dai-2026!"
+PASSWORD = "Bench-mat-khau-dai-2026!"  # noqa: S105 - benchmark accounts only
 PLAIN_USERS = 200
 TOTP_USERS = 1500  # a code is accepted once per user and 30-second step: enough users for a phase
 CODES = 6000
