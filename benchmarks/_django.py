@@ -26,6 +26,14 @@ def _ensure_postgres_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def setup(database_url: str | None = None) -> str:
     """Configure Django for a benchmark and load the catalog if the database is empty."""
     url = database_url or os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -41,7 +49,20 @@ def setup(database_url: str | None = None) -> str:
 
     from dichvucong.catalog.models import LifeEvent, Procedure
 
-    call_command("migrate", "--noinput", verbosity=0)
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
+
+    try:
+        call_command("migrate", "--noinput", verbosity=0)
+    except InconsistentMigrationHistory:
+        # A benchmark database from before the custom user model: start it again.
+        if not url.startswith("postgres"):
+            raise
+        from django.db import connection
+
+        connection.close()
+        _drop_postgres_database(url)
+        _ensure_postgres_database(url)
+        call_command("migrate", "--noinput", verbosity=0)
     if not Procedure.objects.exists() or not LifeEvent.objects.exists():
         call_command("bootstrap_demo", verbosity=0)
     return url

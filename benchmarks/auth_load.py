@@ -125,32 +125,43 @@ async def run_phase(base: str, phase: str, data: dict) -> dict:
     totp_users = iter(list(data["totp_keys"].items()))
     codes = iter(data["codes"])
     stop = time.perf_counter() + SECONDS
-    auth = aiohttp.BasicAuth(CLIENT_ID, CLIENT_SECRET)
+    basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 
     async def sign_in_once(session, identifier: str, key: str | None) -> float | None:
+        # Production cookies are Secure and __Host- prefixed: a client keeps them itself on http.
+        jar: dict[str, str] = {}
+
+        def remember(response) -> None:
+            jar.update({name: morsel.value for name, morsel in response.cookies.items()})
+
+        def cookie() -> dict[str, str]:
+            return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+
         async with session.get(f"{base}/tai-khoan/dang-nhap/") as page:
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', await page.text()).group(1)
+            remember(page)
         started = time.perf_counter()
-        async with session.post(f"{base}/tai-khoan/dang-nhap/", allow_redirects=False, data={
+        async with session.post(f"{base}/tai-khoan/dang-nhap/", allow_redirects=False, headers=cookie(), data={
                 "identifier": identifier, "password": PASSWORD, "csrfmiddlewaretoken": token}) as response:
             await response.read()
+            remember(response)
             location = response.headers.get("Location", "")
         if key is None:
             return (time.perf_counter() - started) if location.endswith("/ho-so/") else None
         if not location.endswith("/buoc-hai/"):
             return None
-        async with session.post(f"{base}/tai-khoan/dang-nhap/buoc-hai/", allow_redirects=False, data={
-                "code": pyotp.TOTP(key).now(), "csrfmiddlewaretoken": token}) as response:
+        async with session.post(f"{base}/tai-khoan/dang-nhap/buoc-hai/", allow_redirects=False, headers=cookie(),
+                                data={"code": pyotp.TOTP(key).now(), "csrfmiddlewaretoken": token}) as response:
             await response.read()
             ok = response.status == 302 and response.headers.get("Location", "").endswith("/ho-so/")
         return (time.perf_counter() - started) if ok else None
 
     async def client(number: int) -> None:
         nonlocal errors
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30),
+                                         cookie_jar=aiohttp.DummyCookieJar()) as session:
             index = number
             while time.perf_counter() < stop:
-                session.cookie_jar.clear()
                 elapsed = None
                 try:
                     if phase == "password":
@@ -161,7 +172,7 @@ async def run_phase(base: str, phase: str, data: dict) -> dict:
                         elapsed = await sign_in_once(session, identifier, key)
                     elif phase == "token":
                         started = time.perf_counter()
-                        async with session.post(f"{base}/oidc/token/", auth=auth, data={
+                        async with session.post(f"{base}/oidc/token/", headers={"Authorization": basic}, data={
                                 "grant_type": "authorization_code", "code": next(codes), "redirect_uri": REDIRECT,
                                 "code_verifier": data["verifier"]}) as response:
                             body = await response.json()
@@ -172,7 +183,9 @@ async def run_phase(base: str, phase: str, data: dict) -> dict:
                                 "Authorization": f"Bearer {data['access_token']}"}) as response:
                             await response.read()
                             elapsed = time.perf_counter() - started if response.status == 200 else None
-                except (aiohttp.ClientError, TimeoutError, StopIteration):
+                except StopIteration:
+                    break  # the prepared users or codes are used up
+                except (aiohttp.ClientError, TimeoutError):
                     elapsed = None
                 if time.perf_counter() > stop:
                     break

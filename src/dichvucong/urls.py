@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
@@ -10,6 +11,8 @@ from dichvucong.ops import views as ops_views
 
 urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the simulators' pages, PDFs).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("readyz", ops_views.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),  # /metrics
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

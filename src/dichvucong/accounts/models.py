@@ -83,6 +83,15 @@ class IdentityAttribute(models.Model):
     def is_verified(self) -> bool:
         return self.verified_at is not None and self.source != AttributeSource.SELF
 
+    @property
+    def display_value(self) -> str:
+        if self.name == AttributeName.SEX:
+            return str({"male": _("Nam"), "female": _("Nữ")}.get(self.value, self.value))
+        if self.name == AttributeName.DATE_OF_BIRTH and len(self.value) == 10:
+            year, month, day = self.value.split("-")
+            return f"{day}/{month}/{year}"
+        return self.value
+
 
 class OrganisationalUnit(models.Model):
     """A unit (phòng, bộ phận một cửa…) inside an agency of the catalog."""

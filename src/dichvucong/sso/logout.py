@@ -16,9 +16,10 @@ import httpx
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from jwcrypto import jwk, jwt
+from jwcrypto import jwt
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.utils import jwk_from_pem
 
 from dichvucong.accounts import audit
 from dichvucong.sso.models import Client, SsoAuthorization
@@ -32,7 +33,7 @@ def issuer() -> str:
 
 
 def make_logout_token(*, client_id: str, sub: str, sid: str) -> str:
-    key = jwk.JWK.from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY.encode())
+    key = jwk_from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY)
     now = int(time.time())
     token = jwt.JWT(
         header={"alg": "RS256", "typ": "logout+jwt", "kid": key.thumbprint()},
