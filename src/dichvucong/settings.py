@@ -314,6 +314,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dichvucong.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the portal's own audit trail (AuditEvent)
 AXES_SENSITIVE_PARAMETERS = ["password", "identifier"]
 # Per-address request budgets of the endpoints that send codes or check secrets.
 AUTH_RATE_LIMITS = {

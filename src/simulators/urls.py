@@ -4,11 +4,13 @@ from django.urls import include, path
 
 def index(request):
     """The simulators mounted on this server; each later issue adds its own."""
-    return JsonResponse({"simulators": ["ministry", "registries"]})
+    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid"]})
 
 
 urlpatterns = [
     path("", index, name="simulators-index"),
     path("ministry/", include("simulators.ministry.urls")),
     path("registries/", include("simulators.registries.urls")),
+    path("sms/", include("simulators.sms.urls")),
+    path("eid/", include("simulators.eid.urls")),
 ]

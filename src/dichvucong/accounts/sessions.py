@@ -67,7 +67,8 @@ def sign_in(request, user: User, *, methods: list[str]) -> int:  # noqa: ANN001
         "sid": sid,
         "at": int(timezone.now().timestamp()),
     }
-    request.session.save()
+    if request.session.session_key is None:  # login() and cycle_key() have stored it already
+        request.session.save()
     UserSession.objects.update_or_create(
         sid=sid,
         defaults={

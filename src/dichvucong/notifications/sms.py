@@ -133,7 +133,10 @@ def send_sms(*, to: str, text: str, idempotency_key: str | None = None) -> SmsRe
         receipt = _read_answer(response)
     except SmsRejected as exc:
         SMS_SENT.labels(outcome="rejected").inc()
-        logger.error("SMS rejected by the gateway", extra={"status": exc.status_code, "error_code": exc.error_code})
+        logger.error(
+            "SMS rejected by the gateway",
+            extra={"status": exc.status_code, "error_code": exc.error_code},
+        )
         raise
     except SmsUnavailable as exc:
         SMS_SENT.labels(outcome="unavailable").inc()
@@ -151,8 +154,11 @@ def _read_answer(response: httpx.Response) -> SmsReceipt:
         raise SmsUnavailable(f"gateway answered {status}")
     if 400 <= status < 500:
         error_code = _error_code(response)
-        raise SmsRejected(f"gateway refused the message with {status} ({error_code})",
-                          status_code=status, error_code=error_code)
+        raise SmsRejected(
+            f"gateway refused the message with {status} ({error_code})",
+            status_code=status,
+            error_code=error_code,
+        )
     if status not in (200, 201, 202):
         raise SmsUnavailable(f"unexpected status {status}")
     try:

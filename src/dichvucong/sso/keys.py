@@ -64,7 +64,7 @@ def rotate_key_file(key_file: Path, *, keep: int = 2) -> Path:
     """Retire the active key (kept for verification) and create a new active one."""
     folder = inactive_dir(key_file)
     folder.mkdir(parents=True, exist_ok=True)
-    retired = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}.pem"
+    retired = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}.pem"
     if key_file.exists():
         _write_private(retired, key_file.read_text())
         key_file.unlink()
