@@ -46,10 +46,9 @@ def setup(database_url: str | None = None) -> str:
 
     django.setup()
     from django.core.management import call_command
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
 
     from dichvucong.catalog.models import LifeEvent, Procedure
-
-    from django.db.migrations.exceptions import InconsistentMigrationHistory
 
     try:
         call_command("migrate", "--noinput", verbosity=0)

@@ -215,6 +215,7 @@ def main() -> int:
     env |= {
         "OIDC_KEY_FILE": str(key_dir / "oidc.pem"), "PUBLIC_BASE_URL": "http://127.0.0.1",
         "REGISTRIES_API_TOKEN": "bench", "SMS_API_TOKEN": "bench", "EID_CLIENT_SECRET": "bench",
+        "REMOTE_SIGNING_API_TOKEN": "bench",
         "RATE_SIGN_IN": "1000000/1", "RATE_OTP_VERIFY": "1000000/1", "AXES_FAILURE_LIMIT": "1000000",
     }
     port = http_load._free_port()

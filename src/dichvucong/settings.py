@@ -355,10 +355,11 @@ EID_CLIENT_ID = os.environ.get("EID_CLIENT_ID", "dichvucong-portal")
 EID_CLIENT_SECRET = os.environ.get("EID_CLIENT_SECRET", "sim-eid-secret")
 SIM_CA_BASE_URL = os.environ.get("SIM_CA_BASE_URL", f"{_SIM}/ca/")
 REMOTE_SIGNING_BASE_URL = os.environ.get("REMOTE_SIGNING_BASE_URL", f"{_SIM}/ca/")
+REMOTE_SIGNING_API_TOKEN = os.environ.get("REMOTE_SIGNING_API_TOKEN", "sim-ca-token")
 SIM_CA_DIR = VAR_DIR / "sim-ca"
 EID_SIM_KEY_FILE = VAR_DIR / "eid-sim-key.pem"
 PKI_TRUST_ANCHOR_FILES = env_list("PKI_TRUST_ANCHOR_FILES", "")
-for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET"):
+for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET", "REMOTE_SIGNING_API_TOKEN"):
     if PRODUCTION and globals()[_name].startswith("sim-"):
         raise ImproperlyConfigured(f"{_name} must be set in production")
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 def index(request):
     """The simulators mounted on this server; each later issue adds its own."""
-    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid"]})
+    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid", "ca"]})
 
 
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("registries/", include("simulators.registries.urls")),
     path("sms/", include("simulators.sms.urls")),
     path("eid/", include("simulators.eid.urls")),
+    path("ca/", include("simulators.ca.urls")),
 ]
