@@ -353,6 +353,10 @@ SMS_API_TOKEN = os.environ.get("SMS_API_TOKEN", "sim-sms-token")
 EID_ISSUER = os.environ.get("EID_ISSUER", f"{_SIM}/eid")
 EID_CLIENT_ID = os.environ.get("EID_CLIENT_ID", "dichvucong-portal")
 EID_CLIENT_SECRET = os.environ.get("EID_CLIENT_SECRET", "sim-eid-secret")
+# The eID simulator's registration of the portal: its callback in both languages.
+EID_SIM_REDIRECT_URIS = [
+    f"{PUBLIC_BASE_URL}{prefix}/tai-khoan/dang-nhap/vneid/callback/" for prefix in ("", "/en")
+]
 SIM_CA_BASE_URL = os.environ.get("SIM_CA_BASE_URL", f"{_SIM}/ca/")
 REMOTE_SIGNING_BASE_URL = os.environ.get("REMOTE_SIGNING_BASE_URL", f"{_SIM}/ca/")
 REMOTE_SIGNING_API_TOKEN = os.environ.get("REMOTE_SIGNING_API_TOKEN", "sim-ca-token")

@@ -15,7 +15,8 @@ import pyotp
 import pytest
 from django.test.utils import override_settings
 
-from tests.e2e.conftest import PHONE, SCREENSHOT_DIR
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOT_DIR
+from tests.e2e.test_browser import describe, run_axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 PASSWORD = "Mot-mat-khau-dai-2026!"
@@ -63,12 +64,16 @@ def level_three_procedure_code() -> str:
     )
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, axe_source: str | None = None) -> None:
+    """Screenshot the page; with ``axe_source``, also require no WCAG 2.1 A/AA violation."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / f"identity-{name}.png"), full_page=True)
+    if axe_source:
+        violations = run_axe(page, axe_source)
+        assert not violations, f"{name}:\n{describe(violations)}"
 
 
-def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_site, open_page):
+def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_site, open_page, axe_source):
     from simulators.registries.population_data import demo_people
 
     _site, code = identity_site
@@ -89,7 +94,7 @@ def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_sit
     page.get_by_label("Số điện thoại di động").fill(person.phone or "0912345678")
     page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
     page.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
-    shot(page, "01-register-phone")
+    shot(page, "01-register-phone", axe_source)
     page.get_by_role("button", name="Tạo tài khoản").click()
     page.wait_for_url("**/tai-khoan/ho-so/")
     assert "Tự khai, chưa xác thực" in page.content()
@@ -99,7 +104,7 @@ def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_sit
     page.wait_for_url("**/tai-khoan/ho-so/")
     assert page.get_by_text("Thông tin định danh đã được Cơ sở dữ liệu quốc gia về dân cư xác nhận.").is_visible()
     assert page.locator(".verified").count() >= 5
-    shot(page, "02-verified-phone")
+    shot(page, "02-verified-phone", axe_source)
 
     # 3. Add an authenticator app.
     page.goto("/tai-khoan/bao-mat/")
@@ -114,13 +119,13 @@ def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_sit
     page.get_by_label("Tên thiết bị (tùy chọn)").fill("Điện thoại")
     page.get_by_role("button", name="Thêm khóa truy cập").click()
     page.wait_for_selector("text=Điện thoại — thêm ngày")
-    shot(page, "03-security-phone")
+    shot(page, "03-security-phone", axe_source)
 
     # 5. Single sign-on at the demo ministry portal.
     page.goto("/sim/ministry/")
     page.get_by_role("link", name="Đăng nhập bằng tài khoản Cổng Dịch vụ công quốc gia").click()
     page.wait_for_selector("text=muốn đăng nhập bằng tài khoản của bạn")
-    shot(page, "04-consent-phone")
+    shot(page, "04-consent-phone", axe_source)
     page.get_by_role("button", name="Đồng ý").click()
     page.wait_for_url("**/sim/ministry/")
     assert person.full_name in page.locator("h1").inner_text()
@@ -129,11 +134,11 @@ def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_sit
     # 6. A level-3 procedure asks for a step-up, then comes back to it.
     page.goto(f"/thu-tuc/{code}/nop-truc-tuyen/")
     page.wait_for_url(re.compile(r".*/tai-khoan/nang-cap/\?level=3.*"))
-    shot(page, "05-step-up-phone")
+    shot(page, "05-step-up-phone", axe_source)
     page.get_by_role("button", name="Dùng khóa truy cập (vân tay, khuôn mặt)").click()
     page.wait_for_url(f"**/thu-tuc/{code}/nop-truc-tuyen/")
     assert page.locator("[data-session-level]").inner_text() == "3"
-    shot(page, "06-start-online-phone")
+    shot(page, "06-start-online-phone", axe_source)
 
     # 7. Sign out at the ministry portal: the national portal's session ends too.
     page.goto("/sim/ministry/")
@@ -143,4 +148,20 @@ def test_register_verify_totp_passkey_sso_step_up_and_single_logout(identity_sit
     assert page.get_by_role("link", name="Đăng nhập bằng tài khoản Cổng Dịch vụ công quốc gia").is_visible()
     page.goto("/tai-khoan/ho-so/")
     assert "/tai-khoan/dang-nhap/" in page.url
+    problems.check(page)
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("path", ["/tai-khoan/dang-nhap/", "/tai-khoan/dang-ky/", "/en/tai-khoan/dang-nhap/",
+                                  "/tai-khoan/khoi-phuc/"])
+def test_account_pages_are_accessible(open_page, axe_source, path, width):
+    page, problems = open_page(width)
+    page.goto(path)
+    violations = run_axe(page, axe_source)
+    assert not violations, describe(violations)
+    # Submitting the empty form shows the error summary, which must be accessible too.
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    violations = run_axe(page, axe_source)
+    assert not violations, describe(violations)
     problems.check(page)
