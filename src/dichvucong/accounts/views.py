@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dichvucong.accounts import audit, second_factors, services
 from dichvucong.accounts.assurance import identity_ceiling, methods_reaching
 from dichvucong.accounts.codes import check_code, issue_code
-from dichvucong.accounts.constants import AuthMethod, CodePurpose
+from dichvucong.accounts.constants import AccountType, AuthMethod, CodePurpose
 from dichvucong.accounts.forms import (
     BusinessForm,
     CertificateSignInForm,
@@ -39,6 +39,7 @@ from dichvucong.accounts.forms import (
 from dichvucong.accounts.identifiers import mask_email, mask_phone
 from dichvucong.accounts.models import Business, Delegation, User, UserSession
 from dichvucong.accounts.sessions import current_auth, end_all_sessions, end_session, sign_in
+from dichvucong.accounts.tasks import send_code_by_email
 from dichvucong.core.ratelimit import allow_request
 
 PENDING_KEY = "dvc_pending_sign_in"
@@ -128,8 +129,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
             if user is None:
                 audit.record("sign_in", request=request, method=AuthMethod.PASSWORD, outcome="failure")
                 form.add_error(None, _("Thông tin đăng nhập không đúng."))
-            elif second_factors.has_totp(user) or (user.phone_confirmed_at and user.identity_proofing >= 2
-                                                   and request.POST.get("with_sms")):
+            elif second_factors.has_totp(user):
                 request.session[PENDING_KEY] = {"user": user.pk, "at": int(time.time()), "next": next_url}
                 return redirect("accounts:second-factor")
             else:
@@ -156,8 +156,20 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, (request.session.get(PENDING_KEY) or {}).get("next", ""))
     form = CodeForm(request.POST or None)
     sms_sent = False
-    if request.method == "POST" and "send_sms" in request.POST:
-        if not user.phone_confirmed_at or not allow_request(request, "otp_send"):
+    can_email = user.account_type == AccountType.FOREIGNER and bool(user.email_confirmed_at)
+    if request.method == "POST" and "send_email" in request.POST:
+        if not can_email:
+            return HttpResponseBadRequest("e-mail codes are for foreigners' accounts")
+        if not allow_request(request, "otp_send"):
+            return _too_many(request)
+        code = issue_code(user, purpose=CodePurpose.SIGN_IN, destination=user.email)
+        send_code_by_email.delay(user.email, code, CodePurpose.SIGN_IN, user.preferred_language)
+        messages.info(request, _("Đã gửi mã tới %(email)s.") % {"email": mask_email(user.email)})
+        form = CodeForm()
+    elif request.method == "POST" and "send_sms" in request.POST:
+        if not user.phone_confirmed_at:
+            return HttpResponseBadRequest("no confirmed phone")
+        if not allow_request(request, "otp_send"):
             return _too_many(request)
         from dichvucong.notifications.sms import SmsError
 
@@ -179,8 +191,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             method = None
             if second_factors.verify_totp(user, code):
                 method = AuthMethod.TOTP
-            elif check_code(user, purpose=CodePurpose.SIGN_IN, code=code) is not None:
-                method = AuthMethod.SMS_OTP
+            elif (sent := check_code(user, purpose=CodePurpose.SIGN_IN, code=code)) is not None:
+                method = AuthMethod.EMAIL_OTP if sent.destination == user.email else AuthMethod.SMS_OTP
             if method:
                 request.session.pop(PENDING_KEY, None)
                 methods = [method] if stepping_up else [AuthMethod.PASSWORD, method]
@@ -191,7 +203,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/second_factor.html", {
         "form": form, "next": next_url, "has_totp": second_factors.has_totp(user),
         "phone": mask_phone(user.phone) if user.phone_confirmed_at else "", "sms_sent": sms_sent,
-        "stepping_up": stepping_up,
+        "stepping_up": stepping_up, "email": mask_email(user.email) if can_email else "",
     })
 
 
