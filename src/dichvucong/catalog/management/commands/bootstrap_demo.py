@@ -84,8 +84,12 @@ def ensure_demo_identity() -> list[str]:
             "algorithm": Client.RS256_ALGORITHM, "allowed_scopes": "openid profile identity", "max_level": 4,
         },
     )
+    newcomers = [
+        f"  register as: {p.pin}  {p.full_name}  born {p.date_of_birth:%d/%m/%Y}" for p in demo_people(8)[5:8]
+    ]
     return [
         f"  {person.pin:16} {DEMO_CITIZEN_PASSWORD:20} citizen {person.full_name} (verify at /tai-khoan/ho-so/)",
+        *newcomers,
         f"  {'tiepnhan.hanoi':16} {'tiepnhan-demo-2026':20} official, receiver at {agency.code if agency else '-'}",
         f"  demo ministry portal (SSO): {base}/sim/ministry/",
     ]
