@@ -43,7 +43,7 @@ dataset: $(BIN)/.installed
 	$(MANAGE) import_catalog ../shared/data --dataset-only --write-dataset src/dichvucong/catalog/dataset/catalog.json.gz
 
 messages: $(BIN)/.installed
-	cd src/dichvucong && ../../$(MANAGE) makemessages -l en --no-obsolete && ../../$(MANAGE) compilemessages -l en
+	cd src/dichvucong && ../../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../../$(BIN)/python ../manage.py compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var staticfiles test-output

@@ -58,3 +58,29 @@ def sim_server():
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_in_process():
+    """Celery tasks run in the test's process, even when REDIS_URL names a broker (CI):
+    no worker would be there to take them, and their effects are what the tests check."""
+    from dichvucong.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def in_thread_wsgi():
+    """For tests that call the WSGI app directly (httpx's WSGITransport, schemathesis):
+    a real server closes the database connection after each request, which would close
+    the test's own connection and transaction; Django's test client disconnects these
+    signals the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -94,3 +94,9 @@ def test_sign_out_ends_the_session_and_its_record():
 def test_deactivated_accounts_cannot_sign_in():
     user = UserFactory(is_active=False)
     assert sign_in(csrf_client(), user.pin).status_code == 200
+
+
+def test_the_account_pages_speak_english_under_en():
+    page = Client().get("/en/tai-khoan/dang-nhap/").content.decode()
+    assert "<h1>Sign in</h1>" in page and "Forgotten your password?" in page
+    assert "Đăng nhập bằng" not in page

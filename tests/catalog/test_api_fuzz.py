@@ -2,8 +2,6 @@
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -13,14 +11,8 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Calling the WSGI app directly would close the test's connection after each request,
-    as a real server does; Django's test client disconnects these signals the same way."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+def _keep_the_test_connection(in_thread_wsgi):
+    """See ``in_thread_wsgi`` in tests/conftest.py."""
 
 
 @pytest.mark.django_db

@@ -24,6 +24,11 @@ REDIRECT_URI = "https://rp.example.vn/callback"
 CLIENT_SECRET = "rp-secret-2026-abcdefghijklmnopqrstuvwxyz"
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection(in_thread_wsgi):
+    """See ``in_thread_wsgi`` in tests/conftest.py."""
+
+
 def wsgi_transport() -> httpx.WSGITransport:
     return httpx.WSGITransport(app=get_wsgi_application())
 

@@ -8,14 +8,15 @@ from celery import shared_task
 from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger(__name__)
 
 _SUBJECTS = {
-    "confirm_email": "Mã xác nhận thư điện tử",
-    "confirm_phone": "Mã xác nhận số điện thoại",
-    "recovery": "Mã khôi phục mật khẩu",
-    "sign_in": "Mã đăng nhập",
+    "confirm_email": gettext_noop("Mã xác nhận thư điện tử"),
+    "confirm_phone": gettext_noop("Mã xác nhận số điện thoại"),
+    "recovery": gettext_noop("Mã khôi phục mật khẩu"),
+    "sign_in": gettext_noop("Mã đăng nhập"),
 }
 
 
@@ -27,7 +28,8 @@ def send_code_by_email(address: str, code: str, purpose: str, language: str = "v
             "Mã của bạn là %(code)s. Mã có hiệu lực 10 phút. Không chia sẻ mã này với bất kỳ ai, "
             "kể cả người tự xưng là cán bộ."
         ) % {"code": code}
-    send_mail(f"[Cổng Dịch vụ công] {subject}", body, None, [address])
+        portal = _("Cổng Dịch vụ công")
+    send_mail(f"[{portal}] {subject}", body, None, [address])
 
 
 @shared_task(retry_backoff=True, max_retries=5)
