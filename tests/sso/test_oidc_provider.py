@@ -181,3 +181,30 @@ def test_rp_initiated_logout_ends_the_portal_session(oauth, browser, discovery, 
     assert SsoAuthorization.objects.get(user=user).logged_out_at is not None
     with pytest.raises(Exception, match="invalid_grant"):  # the session's tokens died with it
         oauth.refresh_token(discovery["token_endpoint"], refresh_token=token["refresh_token"])
+
+
+def test_a_suspended_client_is_refused_at_once(oauth, browser, discovery, rp_client):
+    user = verified_citizen()
+    token, _ = sign_in_and_get_tokens(oauth, browser, discovery, user)
+    rp_client.active = False
+    rp_client.save()
+    with pytest.raises(Exception, match="invalid_client"):
+        oauth.refresh_token(discovery["token_endpoint"], refresh_token=token["refresh_token"])
+    url, _ = oauth.create_authorization_url(discovery["authorization_endpoint"], code_verifier=new_verifier())
+    response = browser.http.get(url)
+    assert response.status_code == 400 and "location" not in response.headers
+
+
+def test_registering_a_client_in_the_admin_is_audited(admin_client):
+    from dichvucong.accounts.models import AuditEvent
+
+    response = admin_client.post("/quan-tri/sso/client/add/", {
+        "name": "Cổng Bộ Y tế", "description": "", "client_id": "bo-y-te", "client_secret": "s" * 40,
+        "client_type": "confidential", "authorization_grant_type": "authorization-code",
+        "redirect_uris": "https://dichvucong.moh.gov.vn/callback", "post_logout_redirect_uris": "",
+        "backchannel_logout_uri": "https://dichvucong.moh.gov.vn/backchannel", "allowed_scopes": "openid profile",
+        "max_level": "3", "algorithm": "RS256", "active": "on",
+    })
+    assert response.status_code == 302, response.content[:2000]
+    event = AuditEvent.objects.get(action="client_registered")
+    assert event.details == {"client": "bo-y-te"}

@@ -28,6 +28,10 @@ class Client(AbstractApplication):
         verbose_name = _("hệ thống kết nối đăng nhập một lần")
         verbose_name_plural = _("hệ thống kết nối đăng nhập một lần")
 
+    def is_usable(self, request) -> bool:  # noqa: ANN001 - oauthlib request
+        """A suspended client is refused everywhere at once: authorize, token, introspection."""
+        return self.active
+
     def allowed_scope_set(self) -> set[str]:
         return set(self.allowed_scopes.split())
 
