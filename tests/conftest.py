@@ -84,3 +84,23 @@ def in_thread_wsgi():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+def sign_in_at_level(client, user, level: int = 1):
+    """``client.force_login`` plus the session record that the portal's sign-in writes, so
+    that level checks (step-up, the admin's ADMIN_MIN_LEVEL) see a session at ``level``."""
+    import secrets
+
+    from django.utils import timezone
+
+    from dichvucong.accounts.models import UserSession
+    from dichvucong.accounts.sessions import SESSION_AUTH_KEY
+
+    client.force_login(user)
+    session = client.session
+    sid = secrets.token_urlsafe(16)
+    session[SESSION_AUTH_KEY] = {"methods": ["password"], "level": level, "sid": sid,
+                                 "at": int(timezone.now().timestamp())}
+    session.save()
+    UserSession.objects.create(user=user, session_key=session.session_key, sid=sid, level=level)
+    return client

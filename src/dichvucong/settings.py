@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "dichvucong.accounts.middleware.SessionAssuranceMiddleware",
+    "dichvucong.accounts.middleware.AdminAssuranceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -310,12 +311,16 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # lock out a whole office or mobile carrier behind one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "identifier"
+# One lockout counter per account however its identifier is spelt (case, phone formats).
+AXES_USERNAME_CALLABLE = "dichvucong.accounts.identifiers.lockout_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dichvucong.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the portal's own audit trail (AuditEvent)
 AXES_SENSITIVE_PARAMETERS = ["password", "identifier"]
+# Proxies whose X-Forwarded-For is believed (the nginx nodes; deploy/README.md).
+TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", "127.0.0.1" if PRODUCTION else ""))
 # Per-address request budgets of the endpoints that send codes or check secrets.
 AUTH_RATE_LIMITS = {
     "sign_in": os.environ.get("RATE_SIGN_IN", "30/300"),
@@ -329,6 +334,8 @@ ONE_TIME_CODE_MAX_ATTEMPTS = 5
 OTP_TOTP_ISSUER = "Cổng Dịch vụ công"
 WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")  # default: the request's host name
 WEBAUTHN_RP_NAME = "Cổng Dịch vụ công quốc gia"
+# The admin site (catalog, accounts, OpenID clients) needs a session at this level.
+ADMIN_MIN_LEVEL = int(os.environ.get("ADMIN_MIN_LEVEL", "2" if PRODUCTION else "1"))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 
 EMAIL_BACKEND = os.environ.get(

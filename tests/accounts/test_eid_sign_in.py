@@ -95,3 +95,27 @@ def test_a_forged_callback_without_a_started_login_is_ignored(eid):
     response = client.get("/tai-khoan/dang-nhap/vneid/callback/?code=x&state=y")
     assert response["Location"] == "/tai-khoan/dang-nhap/"
     assert SESSION_AUTH_KEY not in client.session
+
+
+def test_an_unverified_account_squatting_a_number_loses_its_ways_in_to_the_eid(eid, django_capture_on_commit_callbacks):
+    """Someone registered the person's number with their own password: the eID proves who
+    the person is, so the squatter's password and sessions go."""
+    person = person_at(2)
+    squatter = UserFactory(pin=person.pin, username=person.pin)
+    squatter_browser = csrf_client()
+    sign_in(squatter_browser, person.pin)
+    with django_capture_on_commit_callbacks(execute=True):
+        eid_round_trip(csrf_client(), eid, person)
+    squatter.refresh_from_db()
+    assert not squatter.has_usable_password()
+    assert squatter_browser.get("/tai-khoan/ho-so/").status_code == 302
+    assert sign_in(csrf_client(), person.pin).status_code == 200  # the old password no longer works
+
+
+def test_a_foreigners_account_is_never_given_a_citizens_eid(eid):
+    foreigner = UserFactory(pin=None, username="a@example.jp", account_type="foreigner")
+    client = csrf_client()
+    sign_in(client, "a@example.jp")
+    eid_round_trip(client, eid, person_at(2))
+    foreigner.refresh_from_db()
+    assert foreigner.pin is None and client.session[SESSION_AUTH_KEY]["level"] == 1

@@ -6,6 +6,7 @@ from dichvucong.accounts.models import OfficialPosition, OrganisationalUnit
 from dichvucong.accounts.permissions import administers, agencies_where, has_role
 from dichvucong.catalog.models import Agency
 from tests.accounts.factories import UserFactory
+from tests.conftest import sign_in_at_level
 
 pytestmark = pytest.mark.django_db
 
@@ -58,11 +59,11 @@ def test_inactive_positions_deactivated_officials_and_citizens_hold_nothing(two_
 def test_sso_clients_accounts_and_the_auth_status_page_are_for_system_administrators_only(admin_user):
     staff = UserFactory(is_staff=True)
     client = Client()
-    client.force_login(staff)
+    sign_in_at_level(client, staff, 2)
     for url in ("/quan-tri/sso/client/", "/quan-tri/accounts/user/", "/quan-tri/accounts/auditevent/"):
         assert client.get(url).status_code == 403, url
     assert client.get("/quan-tri/trang-thai-xac-thuc/").status_code == 403
-    client.force_login(admin_user)
+    sign_in_at_level(client, admin_user, 2)
     assert client.get("/quan-tri/sso/client/").status_code == 200
     assert client.get("/quan-tri/accounts/auditevent/").status_code == 200
 
@@ -75,10 +76,18 @@ def test_the_auth_status_page_shows_sign_ins_lockouts_and_registry_health(admin_
     sign_in(csrf_client(), user.pin)
     sign_in(csrf_client(), user.pin, "Sai-mat-khau-2026!")
     client = Client()
-    client.force_login(admin_user)
+    sign_in_at_level(client, admin_user, 2)
     page = client.get("/quan-tri/trang-thai-xac-thuc/")
     assert page.status_code == 200
     summary = page.context["summary"]
     assert summary["failures"] == 1 and dict(summary["by_method"])["password"]["success"] == 1
     assert all(registry.ok for registry in page.context["registries"])
     assert len(page.context["registries"]) == 4
+
+
+def test_the_admin_site_asks_administrators_to_step_up(admin_user, settings):
+    settings.ADMIN_MIN_LEVEL = 2
+    client = Client()
+    sign_in_at_level(client, admin_user, 1)
+    response = client.get("/quan-tri/sso/client/")
+    assert response.status_code == 302 and response["Location"].startswith("/tai-khoan/nang-cap/?level=2")

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from dichvucong.catalog.management.commands.bootstrap_demo import ensure_catalog_editor_group
 from dichvucong.catalog.models import Agency, CatalogEditor, Procedure
+from tests.conftest import sign_in_at_level
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ def justice_editor(client):
     user = get_user_model().objects.create_user("editor", password="a-long-test-password", is_staff=True)
     user.groups.add(ensure_catalog_editor_group())
     CatalogEditor.objects.create(user=user, agency=Agency.objects.get(code="000.00.00.G15"))  # Bộ Tư pháp
-    client.force_login(user)
+    sign_in_at_level(client, user, 2)
     return user
 
 

@@ -24,10 +24,19 @@ from dichvucong.accounts.services import set_attribute
 @transaction.atomic
 def link_eid_identity(identity, *, current: User | None = None) -> User | None:  # noqa: ANN001 - EidIdentity
     """The account of the person the eID vouches for, created at first visit; None on a conflict."""
-    if current is not None and current.pin and current.pin != identity.pin:
+    if current is not None and current.pin != identity.pin:
+        # A signed-in account is only ever linked to the eID of its own (declared) number;
+        # an account without one (a foreigner's) is never given a citizen's identity.
         audit.record("eid_link", user=current, outcome="failure", reason="pin_conflict")
         return None
     user = current or User.objects.select_for_update().filter(pin=identity.pin).first()
+    if user is not None and not user.is_active:
+        audit.record("eid_link", user=user, outcome="failure", reason="inactive")
+        return None
+    if current is None and user is not None and user.identity_proofing < IdentityProofing.REGISTRY_VERIFIED:
+        # Someone declared this number but nobody proved it: whoever did may not be this
+        # person. The eID is the proof, so the ways in that the declarer set up are removed.
+        _reclaim(user)
     created = user is None
     if created:
         user = User.objects.create(
@@ -52,6 +61,23 @@ def link_eid_identity(identity, *, current: User | None = None) -> User | None: 
             set_attribute(user, name, value, source=AttributeSource.EID, verified_at=now)
     audit.record("eid_link", user=user, created=created, eid_level=identity.eid_level)
     return user
+
+
+def _reclaim(user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dichvucong.accounts.sessions import end_all_sessions
+
+    user.set_unusable_password()
+    if not user.email_confirmed_at:
+        user.email = ""
+    if not user.phone_confirmed_at:
+        user.phone = ""
+    user.save(update_fields=["password", "email", "phone"])
+    TOTPDevice.objects.filter(user=user).delete()
+    user.passkeys.all().delete()
+    end_all_sessions(user, reason="reclaimed_by_eid")
+    audit.record("account_reclaimed", user=user, method="eid")
 
 
 def account_for_certificate(identity, *, current: User | None = None) -> User | None:  # noqa: ANN001

@@ -43,3 +43,10 @@ def mask_phone(phone: str) -> str:
 def mask_email(email: str) -> str:
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def lockout_key(request, credentials: dict | None = None) -> str:  # noqa: ANN001 - django-axes' signature
+    """The identifier as the sign-in backend understands it: case, spaces and the phone's
+    formats (0912…, +84912…, 091 2…) do not make separate lockout counters."""
+    raw = ((credentials or {}).get("identifier") or request.POST.get("identifier", "") or "").strip()
+    return normalise_phone(raw) or raw.lower()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from dichvucong.accounts.models import UserSession
@@ -39,4 +41,27 @@ class SessionAssuranceMiddleware:
                     auth["checked"] = now
                     request.session.modified = True
                 request.assurance_level = int(auth.get("level", 0))
+        return self.get_response(request)
+
+
+class AdminAssuranceMiddleware:
+    """The admin site (catalog, accounts, OpenID clients) asks for ADMIN_MIN_LEVEL.
+
+    A stolen administrator password alone must not be enough to register an OpenID
+    client or change someone's account; the administrator steps up like anyone else.
+    """
+
+    def __init__(self, get_response):  # noqa: ANN001
+        self.get_response = get_response
+
+    def __call__(self, request):  # noqa: ANN001
+        if (
+            request.path.startswith("/quan-tri/")
+            and request.user.is_authenticated
+            and request.user.is_staff
+            and request.assurance_level < settings.ADMIN_MIN_LEVEL
+        ):
+            from dichvucong.accounts.decorators import step_up_url
+
+            return redirect(step_up_url(settings.ADMIN_MIN_LEVEL, request.get_full_path()))
         return self.get_response(request)

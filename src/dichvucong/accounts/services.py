@@ -42,15 +42,14 @@ def set_attribute(
     return attribute
 
 
-@transaction.atomic
-def register_citizen(
-    *, pin: str, full_name: str, date_of_birth: date, email: str, phone: str, password: str, language: str = "vi"
-) -> User:
-    """A citizen's account at level 1: everything self-declared until a registry confirms it."""
-    user = User(
-        username=pin, pin=pin, full_name=full_name, email=email, phone=phone,
-        account_type=AccountType.CITIZEN, preferred_language=language,
-    )
+def _create_account(user: User, password: str) -> User:
+    """Save a new account; a taken identifier is an ``AccountError`` that says nothing more.
+
+    An e-mail address already confirmed by another account is taken too: it is a sign-in
+    identifier, and two accounts answering to it would lock its owner out.
+    """
+    if user.email and User.objects.filter(email__iexact=user.email, email_confirmed_at__isnull=False).exists():
+        raise AccountError("exists", "account exists")
     validate_password(password, user)
     user.set_password(password)
     try:
@@ -58,6 +57,19 @@ def register_citizen(
             user.save()
     except IntegrityError as exc:
         raise AccountError("exists", "account exists") from exc
+    return user
+
+
+@transaction.atomic
+def register_citizen(
+    *, pin: str, full_name: str, date_of_birth: date, email: str, phone: str, password: str, language: str = "vi"
+) -> User:
+    """A citizen's account at level 1: everything self-declared until a registry confirms it."""
+    user = _create_account(
+        User(username=pin, pin=pin, full_name=full_name, email=email, phone=phone,
+             account_type=AccountType.CITIZEN, preferred_language=language),
+        password,
+    )
     for name, value in (
         (AttributeName.PIN, pin),
         (AttributeName.FULL_NAME, full_name),
@@ -74,17 +86,12 @@ def register_foreigner(
     *, passport_number: str, nationality: str, full_name: str, date_of_birth: date, email: str, password: str,
     language: str = "en",
 ) -> User:
-    user = User(
-        username=email.lower(), email=email.lower(), full_name=full_name, passport_number=passport_number.upper(),
-        nationality=nationality.upper(), account_type=AccountType.FOREIGNER, preferred_language=language,
+    user = _create_account(
+        User(username=email.lower(), email=email.lower(), full_name=full_name,
+             passport_number=passport_number.upper(), nationality=nationality.upper(),
+             account_type=AccountType.FOREIGNER, preferred_language=language),
+        password,
     )
-    validate_password(password, user)
-    user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:
-        raise AccountError("exists", "account exists") from exc
     set_attribute(user, AttributeName.PASSPORT_NUMBER, user.passport_number, source=AttributeSource.SELF)
     set_attribute(user, AttributeName.FULL_NAME, full_name, source=AttributeSource.SELF)
     set_attribute(user, AttributeName.DATE_OF_BIRTH, date_of_birth.isoformat(), source=AttributeSource.SELF)

@@ -57,6 +57,10 @@ def sign_in(request, user: User, *, methods: list[str]) -> int:  # noqa: ANN001
         request.session.cycle_key()
         UserSession.objects.filter(session_key=old_key).delete()
     else:
+        if request.user.is_authenticated:
+            # Another person signs in on this browser: the previous session ends, and the
+            # portals that signed in through it are told (Django's login() would only flush it).
+            forget_current_session(request, reason="switched_user")
         used = sorted(set(methods))
         sid = secrets.token_urlsafe(24)
         login(request, user, backend="dichvucong.accounts.backends.IdentifierBackend")

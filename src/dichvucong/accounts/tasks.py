@@ -42,3 +42,23 @@ def send_code_by_sms(phone: str, code: str, purpose: str) -> None:
     except SmsUnavailable:
         logger.warning("SMS gateway unavailable for a %s code", purpose)
         raise
+
+
+_NOTICES = {
+    "totp_added": gettext_noop("Một ứng dụng xác thực vừa được thêm vào tài khoản của bạn."),
+    "passkey_added": gettext_noop("Một khóa truy cập vừa được thêm vào tài khoản của bạn."),
+    "password_reset": gettext_noop("Mật khẩu tài khoản của bạn vừa được đặt lại."),
+}
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_security_notice(address: str, event: str, language: str = "vi") -> None:
+    """Tells the owner of every change to how their account is entered, so a change they
+    did not make is noticed (they can then sign out everywhere and recover the account)."""
+    with translation.override(language):
+        portal = _("Cổng Dịch vụ công")
+        body = _(_NOTICES[event]) + " " + _(
+            "Nếu không phải bạn, hãy đăng nhập, chọn Bảo mật, đăng xuất khỏi tất cả thiết bị và đổi mật khẩu."
+        )
+        subject = _("Thay đổi bảo mật tài khoản")
+    send_mail(f"[{portal}] {subject}", body, None, [address])

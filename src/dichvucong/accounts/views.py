@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dichvucong.accounts import audit, second_factors, services
-from dichvucong.accounts.assurance import identity_ceiling, methods_reaching
+from dichvucong.accounts.assurance import identity_ceiling, may_add_factor, methods_reaching
 from dichvucong.accounts.codes import check_code, issue_code
 from dichvucong.accounts.constants import AccountType, AuthMethod, CodePurpose
+from dichvucong.accounts.decorators import step_up_url
 from dichvucong.accounts.forms import (
     BusinessForm,
     CertificateSignInForm,
@@ -39,7 +40,7 @@ from dichvucong.accounts.forms import (
 from dichvucong.accounts.identifiers import mask_email, mask_phone
 from dichvucong.accounts.models import Business, Delegation, User, UserSession
 from dichvucong.accounts.sessions import current_auth, end_all_sessions, end_session, sign_in
-from dichvucong.accounts.tasks import send_code_by_email
+from dichvucong.accounts.tasks import send_code_by_email, send_security_notice
 from dichvucong.core.ratelimit import allow_request
 
 PENDING_KEY = "dvc_pending_sign_in"
@@ -235,6 +236,15 @@ def step_up(request: HttpRequest) -> HttpResponse:
 
 # --- Passkeys -----------------------------------------------------------------------
 
+
+def _may_add_factor(request: HttpRequest) -> bool:
+    return may_add_factor(request.user, current_auth(request), int(time.time()))
+
+
+def _notify_security_change(user: User, event: str) -> None:
+    if user.email and user.email_confirmed_at:
+        send_security_notice.delay(user.email, event, user.preferred_language)
+
 PASSKEY_CHALLENGE = "dvc_passkey_challenge"
 
 
@@ -245,6 +255,8 @@ def passkey_options(request: HttpRequest, purpose: str) -> HttpResponse:
     if purpose == "register":
         if not request.user.is_authenticated:
             return JsonResponse({"error": "sign_in_required"}, status=403)
+        if not _may_add_factor(request):
+            return JsonResponse({"error": "step_up_required"}, status=403)
         options, challenge = second_factors.registration_options(request, request.user)
     else:
         options, challenge = second_factors.authentication_options(request)
@@ -261,7 +273,7 @@ def passkey_verify(request: HttpRequest, purpose: str) -> HttpResponse:
         return JsonResponse({"error": "bad_request"}, status=400)
     challenge = second_factors.decode_challenge(stored["c"])
     if purpose == "register":
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or not _may_add_factor(request):
             return JsonResponse({"error": "sign_in_required"}, status=403)
         passkey = second_factors.register_passkey(request, request.user, credential, challenge,
                                                   name=request.GET.get("name", ""))
@@ -269,6 +281,7 @@ def passkey_verify(request: HttpRequest, purpose: str) -> HttpResponse:
             audit.record("passkey_added", request=request, user=request.user, outcome="failure")
             return JsonResponse({"error": "invalid_credential"}, status=400)
         audit.record("passkey_added", request=request, user=request.user)
+        _notify_security_change(request.user, "passkey_added")
         return JsonResponse({"ok": True, "redirect": reverse("accounts:security")})
     user = second_factors.authenticate_passkey(request, credential, challenge)
     if user is None or (request.user.is_authenticated and request.user.pk != user.pk):
@@ -372,6 +385,8 @@ def security(request: HttpRequest) -> HttpResponse:
         "passkeys": user.passkeys.order_by("-created_at"),
         "sessions": UserSession.objects.filter(user=user),
         "current_sid": current_auth(request).get("sid"),
+        "may_add_factor": _may_add_factor(request),
+        "step_up_to_add": step_up_url(2, request.get_full_path()),
     })
 
 
@@ -380,6 +395,8 @@ def security(request: HttpRequest) -> HttpResponse:
 def totp_enrol(request: HttpRequest) -> HttpResponse:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    if not _may_add_factor(request):
+        return redirect(step_up_url(2, request.get_full_path()))
     form = CodeForm(request.POST or None)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if request.method == "GET" or device is None:
@@ -389,6 +406,7 @@ def totp_enrol(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         if second_factors.confirm_totp(device, form.cleaned_data["code"]):
             audit.record("totp_added", request=request, user=request.user)
+            _notify_security_change(request.user, "totp_added")
             messages.success(request, _("Đã bật ứng dụng xác thực. Từ nay đăng nhập sẽ hỏi mã của ứng dụng."))
             return redirect("accounts:security")
         form.add_error("code", _("Mã không đúng. Kiểm tra giờ trên điện thoại rồi nhập mã mới."))
@@ -508,18 +526,19 @@ def eid_callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(EID_KEY, None)
     if not pending:
         return redirect("accounts:sign-in")
-    if request.GET.get("error"):
-        messages.info(request, _("Bạn đã hủy đăng nhập bằng tài khoản định danh điện tử."))
-        return redirect("accounts:sign-in")
     try:
+        # The state is checked first, also for an error answer, so a forged callback shows nothing.
         identity = eid.complete_login(
             redirect_uri=pending["redirect_uri"], code=request.GET.get("code", ""),
             state=request.GET.get("state", ""), expected_state=pending["state"], nonce=pending["nonce"],
-            code_verifier=pending["verifier"],
+            code_verifier=pending["verifier"], error=request.GET.get("error") or None,
         )
     except eid.EidError as exc:
         audit.record("sign_in", request=request, method="eid", outcome="failure", code=exc.code)
-        messages.error(request, _("Không đăng nhập được bằng tài khoản định danh điện tử. Vui lòng thử lại."))
+        if exc.code == "access_denied":
+            messages.info(request, _("Bạn đã hủy đăng nhập bằng tài khoản định danh điện tử."))
+        else:
+            messages.error(request, _("Không đăng nhập được bằng tài khoản định danh điện tử. Vui lòng thử lại."))
         return redirect("accounts:sign-in")
     user = link_eid_identity(identity, current=request.user if request.user.is_authenticated else None)
     if user is None:

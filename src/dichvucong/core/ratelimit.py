@@ -9,8 +9,17 @@ from django.core.cache import cache
 
 
 def client_address(request) -> str:  # noqa: ANN001 - HttpRequest
-    """The client's address as the trusted proxy (nginx) reports it, else the socket's."""
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+    """The client's address: the socket's, or what a trusted proxy says it was.
+
+    nginx (deploy/nginx.conf) overwrites X-Forwarded-For with the address it saw; the
+    header is believed only when the request comes from one of TRUSTED_PROXIES, so a
+    client cannot choose its own address (and its own rate-limit budget).
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        return forwarded or remote
+    return remote
 
 
 def address_hash(request) -> str:  # noqa: ANN001
