@@ -195,8 +195,11 @@ def test_a_suspended_client_is_refused_at_once(oauth, browser, discovery, rp_cli
     assert response.status_code == 400 and "location" not in response.headers
 
 
-def test_registering_a_client_in_the_admin_is_audited(admin_client):
+def test_registering_a_client_in_the_admin_is_audited(admin_user, client):
     from dichvucong.accounts.models import AuditEvent
+    from tests.conftest import sign_in_at_level
+
+    admin_client = sign_in_at_level(client, admin_user, 2)
 
     response = admin_client.post("/quan-tri/sso/client/add/", {
         "name": "Cổng Bộ Y tế", "description": "", "client_id": "bo-y-te", "client_secret": "s" * 40,
@@ -208,3 +211,31 @@ def test_registering_a_client_in_the_admin_is_audited(admin_client):
     assert response.status_code == 302, response.content[:2000]
     event = AuditEvent.objects.get(action="client_registered")
     assert event.details == {"client": "bo-y-te"}
+
+
+def test_each_device_keeps_its_own_sid_and_acr_through_refresh_and_logout(
+    oauth, discovery, rp_client, django_capture_on_commit_callbacks
+):
+    from tests.sso.conftest import BASE, Browser
+
+    user = verified_citizen()
+    tokens = {}
+    browsers = {}
+    for device in ("phone", "laptop"):
+        http = httpx.Client(transport=wsgi_transport(), base_url=BASE)
+        browsers[device] = Browser(http)
+        tokens[device], nonce = sign_in_and_get_tokens(oauth, browsers[device], discovery, user)
+        tokens[device]["sid"] = decode_id_token(tokens[device]["id_token"], discovery, nonce)["sid"]
+    assert tokens["phone"]["sid"] != tokens["laptop"]["sid"]
+    renewed = oauth.refresh_token(discovery["token_endpoint"], refresh_token=tokens["phone"]["refresh_token"])
+    header_claims = jwt.decode(renewed["id_token"], KeySet.import_key_set(
+        httpx.Client(transport=wsgi_transport()).get(discovery["jwks_uri"]).json()), algorithms=["RS256"]).claims
+    assert header_claims["sid"] == tokens["phone"]["sid"]
+    phone = browsers["phone"]
+    with django_capture_on_commit_callbacks(execute=True):
+        phone.http.post("/tai-khoan/dang-xuat/", data={"csrfmiddlewaretoken": phone.csrf("/tai-khoan/ho-so/")})
+    with pytest.raises(Exception, match="invalid_grant"):
+        oauth.refresh_token(discovery["token_endpoint"], refresh_token=renewed["refresh_token"])
+    # The laptop's session and tokens are untouched.
+    still = oauth.refresh_token(discovery["token_endpoint"], refresh_token=tokens["laptop"]["refresh_token"])
+    assert still["access_token"]

@@ -17,7 +17,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwt
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
@@ -52,16 +52,12 @@ def notify_relying_parties(*, sid: str, user_id: int | None, reason: str, **_: o
         return
     authorizations = SsoAuthorization.objects.filter(sid=sid, logged_out_at__isnull=True)
     client_ids = set(authorizations.values_list("client_id", flat=True))
-    first = authorizations.order_by("created_at").first()
+    families = [f for f in authorizations.values_list("token_family", flat=True) if f]
     with transaction.atomic():
-        if first is not None:
-            # Tokens issued in this session die with it (offline access is not offered).
-            get_refresh_token_model().objects.filter(
-                user_id=user_id, application_id__in=client_ids, created__gte=first.created_at
-            ).delete()
-            get_access_token_model().objects.filter(
-                user_id=user_id, application_id__in=client_ids, created__gte=first.created_at
-            ).delete()
+        # The tokens issued in this session die with it (offline access is not offered);
+        # another session's tokens for the same client are left alone.
+        for family in families:
+            get_refresh_token_model().revoke_family(family)
         authorizations.update(logged_out_at=timezone.now())
     for client in Client.objects.filter(pk__in=client_ids).exclude(backchannel_logout_uri=""):
         send_logout_token.delay(client.pk, str(user_id), sid)

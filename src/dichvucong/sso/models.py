@@ -68,6 +68,9 @@ class SsoAuthorization(models.Model):
     sid = models.CharField(max_length=64, db_index=True)
     level = models.PositiveSmallIntegerField()
     auth_time = models.DateTimeField()
+    # The refresh-token family born from this authorization's code: refreshed tokens and
+    # userinfo find their own authorization (acr, sid) through it, and logout revokes it.
+    token_family = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     logged_out_at = models.DateTimeField(null=True, blank=True)
 

@@ -60,15 +60,30 @@ class PortalOAuth2Validator(OAuth2Validator):
             request.sso_authorization = SsoAuthorization.objects.filter(code_hash=code_hash(code)).first()
         return valid
 
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):  # noqa: ANN001
+        token = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        authorization = getattr(request, "sso_authorization", None)
+        if previous_refresh_token is None and authorization is not None and authorization.token_family is None:
+            authorization.token_family = token.token_family
+            authorization.save(update_fields=["token_family"])
+        return token
+
     def _authorization_of(self, request) -> SsoAuthorization | None:  # noqa: ANN001
+        """The authorization behind this request: its code, or the family of its refresh
+        or access token. Never "the latest of this client": a person signed in on two
+        devices has two, with different levels and sids."""
         found = getattr(request, "sso_authorization", None)
-        if found is None and request.user is not None and request.client is not None:
-            # Refresh and userinfo: the latest authorization of this client for this person.
-            found = (
-                SsoAuthorization.objects.filter(user=request.user, client=request.client, logged_out_at__isnull=True)
-                .order_by("-created_at")
-                .first()
-            )
+        if found is None:
+            family = None
+            refresh = getattr(request, "refresh_token_instance", None)
+            access = getattr(request, "access_token", None)
+            if refresh is not None:
+                family = refresh.token_family
+            elif access is not None and hasattr(access, "pk"):
+                source = getattr(access, "refresh_token", None) or access.source_refresh_token
+                family = source.token_family if source is not None else None
+            if family is not None:
+                found = SsoAuthorization.objects.filter(token_family=family).first()
             request.sso_authorization = found
         return found
 
