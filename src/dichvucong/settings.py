@@ -223,6 +223,9 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
+# Pages whose forms may end in a redirect to a registered OpenID client (core.middleware).
+CSP_FORM_REDIRECT_PATHS = ("/tai-khoan/", "/en/tai-khoan/", "/oidc/")
+CSP_FORM_ACTION_ORIGINS = "dichvucong.sso.selectors.redirect_origins"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -6,6 +6,7 @@ from jwcrypto import jwk, jwt
 from dichvucong.sso.keys import load_signing_keys, rotate_key_file
 
 
+@pytest.mark.django_db
 def test_rotation_keeps_the_retired_key_in_the_jwks(tmp_path, settings, client):
     key_file = tmp_path / "oidc.pem"
     first, _ = load_signing_keys(key_file, create=True)

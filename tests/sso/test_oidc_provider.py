@@ -239,3 +239,28 @@ def test_each_device_keeps_its_own_sid_and_acr_through_refresh_and_logout(
     # The laptop's session and tokens are untouched.
     still = oauth.refresh_token(discovery["token_endpoint"], refresh_token=tokens["laptop"]["refresh_token"])
     assert still["access_token"]
+
+
+def test_sign_in_and_consent_pages_let_their_forms_lead_on_to_registered_clients(rp_client, client):
+    policy = client.get("/tai-khoan/dang-nhap/")["Content-Security-Policy"]
+    assert "form-action 'self' https://rp.example.vn;" in policy
+    assert "form-action 'self';" in client.get("/")["Content-Security-Policy"]  # elsewhere: same site only
+    rp_client.active = False
+    rp_client.save()
+    assert "rp.example.vn" not in client.get("/tai-khoan/dang-nhap/")["Content-Security-Policy"]
+
+
+def test_prompt_none_answers_with_an_error_instead_of_asking(oauth, browser, discovery):
+    browser.sign_in(verified_citizen().pin)
+    url, state = oauth.create_authorization_url(discovery["authorization_endpoint"], code_verifier=new_verifier(),
+                                                prompt="none")
+    no_consent = browser.http.get(url)
+    assert query(no_consent.headers["location"]) == {"error": "consent_required", "state": state}
+    browser.authorize(oauth.create_authorization_url(discovery["authorization_endpoint"],
+                                                     code_verifier=new_verifier())[0])
+    url, state = oauth.create_authorization_url(discovery["authorization_endpoint"], code_verifier=new_verifier(),
+                                                prompt="none", acr_values="urn:dichvucong:loa:3")
+    assert query(browser.http.get(url).headers["location"])["error"] == "login_required"
+    url, _ = oauth.create_authorization_url(discovery["authorization_endpoint"], code_verifier=new_verifier(),
+                                            prompt="none")
+    assert "code" in query(browser.http.get(url).headers["location"])

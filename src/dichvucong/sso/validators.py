@@ -40,6 +40,14 @@ class PortalOAuth2Validator(OAuth2Validator):
             client_id, scopes, client, request, *args, **kwargs
         )
 
+    # prompt=none: oauthlib asks these while validating the request, before the session
+    # is known to it; the authorize view answers login_required / consent_required itself.
+    def validate_silent_login(self, request) -> bool:  # noqa: ANN001
+        return True
+
+    def validate_silent_authorization(self, request) -> bool:  # noqa: ANN001
+        return True
+
     def get_default_scopes(self, client_id, request, *args, **kwargs):  # noqa: ANN001
         return ["openid"]
 

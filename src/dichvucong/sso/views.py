@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.shortcuts import redirect
@@ -41,10 +42,17 @@ class PortalAuthorizationView(AuthorizationView):
             return self.render_to_response({"error": {"error": "unauthorized_client",
                                                       "description": "client suspended"}}, status=400)
         needed = min(requested_level(request.GET.get("acr_values", "")), client.max_level)
-        if request.assurance_level < max(needed, 1):
-            return redirect(step_up_url(max(needed, 1), request.get_full_path()))
         prompt = set(request.GET.get("prompt", "").split())
         consent = Consent.objects.filter(user=request.user, client=client).first()
+        consented = client.skip_authorization or (consent is not None and consent.covers(scopes))
+        if "none" in prompt:
+            # The client asked for no interaction: say what would have been needed instead.
+            if request.assurance_level < max(needed, 1):
+                return self._silent_error(credentials, client, "login_required")
+            if not consented:
+                return self._silent_error(credentials, client, "consent_required")
+        if request.assurance_level < max(needed, 1):
+            return redirect(step_up_url(max(needed, 1), request.get_full_path()))
         with context.from_request(request):
             if "login" not in prompt and "consent" not in prompt and consent and consent.covers(scopes):
                 try:
@@ -56,6 +64,11 @@ class PortalAuthorizationView(AuthorizationView):
                 audit.record("sso_authorize", request=request, user=request.user, client=client.client_id)
                 return self.redirect(uri, client)
             return super().get(request, *args, **kwargs)
+
+    def _silent_error(self, credentials: dict, client: Client, error: str):
+        separator = "&" if "?" in credentials["redirect_uri"] else "?"
+        query = urlencode({"error": error, "state": credentials.get("state") or ""})
+        return self.redirect(f"{credentials['redirect_uri']}{separator}{query}", client)
 
     def get_context_data(self, **kwargs):
         data = super().get_context_data(**kwargs)
