@@ -208,14 +208,7 @@ def main() -> int:
     from django.conf import settings
 
     env = http_load._server_env(data["database_url"], tempfile.mkdtemp(prefix="dvc-static-"))
-    key_dir = Path(tempfile.mkdtemp(prefix="dvc-oidc-"))
-    from dichvucong.sso.keys import load_signing_keys
-
-    load_signing_keys(key_dir / "oidc.pem", create=True)
     env |= {
-        "OIDC_KEY_FILE": str(key_dir / "oidc.pem"), "PUBLIC_BASE_URL": "http://127.0.0.1",
-        "REGISTRIES_API_TOKEN": "bench", "SMS_API_TOKEN": "bench", "EID_CLIENT_SECRET": "bench",
-        "REMOTE_SIGNING_API_TOKEN": "bench",
         "RATE_SIGN_IN": "1000000/1", "RATE_OTP_VERIFY": "1000000/1", "AXES_FAILURE_LIMIT": "1000000",
     }
     port = http_load._free_port()

@@ -399,6 +399,22 @@ def _server_env(database_url: str, static_root: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "src"),
         "WEB_CONCURRENCY": str(WORKERS),
+    } | _outside_systems_env()
+
+
+def _outside_systems_env() -> dict[str, str]:
+    """What production requires of the identity settings: a signing key and the outside
+    systems' addresses and tokens (unreachable ones: the benchmarks never call them)."""
+    from dichvucong.sso.keys import load_signing_keys
+
+    key_file = Path(tempfile.mkdtemp(prefix="dvc-oidc-")) / "oidc.pem"
+    load_signing_keys(key_file, create=True)
+    nowhere = "http://127.0.0.1:9/"
+    return {
+        "OIDC_KEY_FILE": str(key_file), "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "REGISTRIES_BASE_URL": nowhere, "SMS_GATEWAY_BASE_URL": nowhere, "EID_ISSUER": nowhere + "eid",
+        "REMOTE_SIGNING_BASE_URL": nowhere, "REGISTRIES_API_TOKEN": "bench", "SMS_API_TOKEN": "bench",
+        "EID_CLIENT_SECRET": "bench", "REMOTE_SIGNING_API_TOKEN": "bench",
     }
 
 

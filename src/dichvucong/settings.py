@@ -376,6 +376,10 @@ PKI_TRUST_ANCHOR_FILES = env_list("PKI_TRUST_ANCHOR_FILES", "")
 for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET", "REMOTE_SIGNING_API_TOKEN"):
     if PRODUCTION and globals()[_name].startswith("sim-"):
         raise ImproperlyConfigured(f"{_name} must be set in production")
+# Production never falls back to the simulators' addresses.
+for _name in ("REGISTRIES_BASE_URL", "SMS_GATEWAY_BASE_URL", "EID_ISSUER", "REMOTE_SIGNING_BASE_URL"):
+    if PRODUCTION and _name not in os.environ:
+        raise ImproperlyConfigured(f"{_name} must be set in production")
 
 # --- OpenID Connect provider for other portals (B5) ---------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.Client"
