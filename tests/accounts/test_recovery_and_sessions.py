@@ -39,6 +39,7 @@ def test_the_recovery_code_sets_a_new_password_and_ends_every_session(django_cap
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
     assert not UserSession.objects.filter(user=user).exists()
+    assert "vừa được đặt lại" in mail.outbox[-1].body  # the owner hears of it
     assert elsewhere.get("/tai-khoan/ho-so/").status_code == 302  # the other device is signed out
     again = post_form(csrf_client(), "/tai-khoan/khoi-phuc/dat-lai/", {
         "identifier": user.pin, "code": code, "password": PASSWORD + "x", "password_again": PASSWORD + "x"})

@@ -106,3 +106,31 @@ def test_a_foreigner_registers_with_a_passport_and_reaches_level_two_at_most():
 def test_registration_without_csrf_token_is_refused():
     response = csrf_client().post(REGISTER, citizen_form())
     assert response.status_code == 403
+
+
+def test_changing_the_email_makes_it_unconfirmed_and_warns_the_old_address(django_capture_on_commit_callbacks):
+    from tests.accounts.factories import UserFactory
+    from tests.accounts.helpers import sign_in
+
+    user = UserFactory()
+    old_address = user.email
+    client = csrf_client()
+    sign_in(client, user.pin)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_form(client, "/tai-khoan/ho-so/lien-lac/", {"email": "moi@example.vn", "phone": "0987654321"})
+    user.refresh_from_db()
+    assert user.email == "moi@example.vn" and user.email_confirmed_at is None
+    assert user.phone == "+84987654321" and user.phone_confirmed_at is None
+    recipients = [m.to[0] for m in mail.outbox]
+    assert old_address in recipients and "moi@example.vn" in recipients
+
+
+def test_an_email_confirmed_by_another_account_cannot_be_taken():
+    from tests.accounts.factories import UserFactory
+    from tests.accounts.helpers import sign_in
+
+    owner, other = UserFactory(), UserFactory()
+    client = csrf_client()
+    sign_in(client, other.pin)
+    response = post_form(client, "/tai-khoan/ho-so/lien-lac/", {"email": owner.email.upper(), "phone": "0987654321"})
+    assert response.status_code == 200 and "email" in response.context["form"].errors

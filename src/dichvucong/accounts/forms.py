@@ -134,3 +134,15 @@ class DelegationForm(forms.Form):
         if value <= timezone.localdate():
             raise ValidationError(_("Ngày hết hiệu lực phải sau hôm nay."))
         return value
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField(label=_("Thư điện tử"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=_("Số điện thoại di động"), max_length=16,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if not phone:
+            raise ValidationError(_("Số điện thoại di động Việt Nam gồm 10 chữ số, ví dụ 0912345678."))
+        return phone

@@ -21,7 +21,7 @@ from dichvucong.accounts.constants import (
 )
 from dichvucong.accounts.models import Business, Delegation, IdentityAttribute, User
 from dichvucong.accounts.sessions import end_all_sessions
-from dichvucong.accounts.tasks import send_code_by_email, send_code_by_sms
+from dichvucong.accounts.tasks import send_code_by_email, send_code_by_sms, send_security_notice
 
 
 class AccountError(Exception):
@@ -119,6 +119,31 @@ def confirm_email(user: User, code: str) -> bool:
                   verified_at=user.email_confirmed_at)
     audit.record("confirm_email", user=user)
     return True
+
+
+@transaction.atomic
+def change_contact(user: User, *, email: str, phone: str) -> list[str]:
+    """New contact details start unconfirmed; the old confirmed address hears of the change."""
+    changed = []
+    if email.lower() != (user.email or "").lower():
+        if User.objects.filter(email__iexact=email, email_confirmed_at__isnull=False).exclude(pk=user.pk).exists():
+            raise AccountError("email_taken", "e-mail confirmed by another account")
+        old = user.email if user.email_confirmed_at else ""
+        user.email, user.email_confirmed_at = email, None
+        IdentityAttribute.objects.filter(user=user, name=AttributeName.EMAIL).delete()
+        changed.append("email")
+        if old:
+            transaction.on_commit(lambda: send_security_notice.delay(old, "email_changed", user.preferred_language))
+    if phone != user.phone:
+        user.phone, user.phone_confirmed_at = phone, None
+        IdentityAttribute.objects.filter(user=user, name=AttributeName.PHONE).delete()
+        changed.append("phone")
+    if changed:
+        user.save(update_fields=["email", "email_confirmed_at", "phone", "phone_confirmed_at"])
+        audit.record("contact_changed", user=user, fields=changed)
+        if "email" in changed:
+            send_email_confirmation(user)
+    return changed
 
 
 def send_phone_confirmation(user: User) -> None:
@@ -247,6 +272,8 @@ def complete_recovery(identifier: str, code: str, new_password: str) -> bool:
     user.save(update_fields=["password"])
     end_all_sessions(user, reason="password_reset")
     audit.record("recovery_completed", user=user)
+    if user.email_confirmed_at:
+        send_security_notice.delay(user.email, "password_reset", user.preferred_language)
     return True
 
 

@@ -48,6 +48,7 @@ _NOTICES = {
     "totp_added": gettext_noop("Một ứng dụng xác thực vừa được thêm vào tài khoản của bạn."),
     "passkey_added": gettext_noop("Một khóa truy cập vừa được thêm vào tài khoản của bạn."),
     "password_reset": gettext_noop("Mật khẩu tài khoản của bạn vừa được đặt lại."),
+    "email_changed": gettext_noop("Địa chỉ thư điện tử của tài khoản vừa được đổi sang một địa chỉ khác."),
 }
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("dang-xuat/", views.sign_out, name="sign-out"),
     path("nang-cap/", views.step_up, name="step-up"),
     path("ho-so/", views.profile, name="profile"),
+    path("ho-so/lien-lac/", views.edit_contact, name="edit-contact"),
     path("ho-so/xac-nhan-email/", views.confirm_email, name="confirm-email"),
     path("ho-so/xac-nhan-dien-thoai/", views.confirm_phone, name="confirm-phone"),
     path("ho-so/xac-thuc-danh-tinh/", views.verify_identity, name="verify-identity"),

@@ -31,6 +31,7 @@ from dichvucong.accounts.forms import (
     CertificateSignInForm,
     CitizenRegistrationForm,
     CodeForm,
+    ContactForm,
     DelegationForm,
     ForeignerRegistrationForm,
     RecoveryCompleteForm,
@@ -303,6 +304,25 @@ def profile(request: HttpRequest) -> HttpResponse:
         "ceiling": identity_ceiling(user),
         "businesses": Business.objects.filter(representative=user),
         "delegations_received": Delegation.objects.in_force().filter(delegate=user).select_related("business"),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_contact(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ContactForm(request.POST or None, initial={"email": user.email, "phone": user.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.change_contact(user, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
+        except services.AccountError:
+            form.add_error("email", _("Địa chỉ này đã được một tài khoản khác xác nhận."))
+        else:
+            if changed:
+                messages.info(request, _("Đã lưu. Hãy xác nhận thông tin liên lạc mới bằng mã được gửi tới."))
+            return redirect("accounts:profile")
+    return render(request, "accounts/form_page.html", {
+        "form": form, "title": _("Sửa thông tin liên lạc"), "submit": _("Lưu"),
     })
 
 
