@@ -175,6 +175,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_BEAT_SCHEDULE = {
+    "check-registries": {"task": "ops.check_registries", "schedule": 60.0},
+}
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "vi"

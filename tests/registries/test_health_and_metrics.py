@@ -43,3 +43,16 @@ def test_calls_are_timed_by_registry_and_outcome(registries, citizen):
 
     assert _count("tax", "ok") == ok_before + 1
     assert _count("tax", "unavailable") == unavailable_before + 1
+
+
+def test_the_periodic_check_sets_the_up_gauge(registries):
+    from prometheus_client import REGISTRY
+
+    from dichvucong.ops.tasks import check_registries
+
+    results = check_registries.delay().get()
+    assert {r["registry"] for r in results} == {"population", "tax", "social-insurance", "enterprise"}
+    assert REGISTRY.get_sample_value("dvc_registry_up", {"registry": "population"}) == 1
+    registries("population", "error")
+    check_registries.delay().get()
+    assert REGISTRY.get_sample_value("dvc_registry_up", {"registry": "population"}) == 0

@@ -6,7 +6,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from prometheus_client import Gauge
+
 from .base import Registry, RegistryError, call_registry
+
+REGISTRY_UP = Gauge("dvc_registry_up", "1 when the registry answered its last health check", ["registry"])
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ def check_registry(registry: Registry) -> RegistryHealth:
         detail = "ok" if ok else "unexpected answer"
     except RegistryError as exc:
         ok, detail = False, f"{type(exc).__name__}: {exc}"
+    REGISTRY_UP.labels(registry=registry.value).set(1 if ok else 0)
     return RegistryHealth(
         name=registry.value,
         ok=ok,
