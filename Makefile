@@ -6,7 +6,8 @@ MANAGE := $(BIN)/python src/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The adapters reach the simulators, and the demo ministry portal the OpenID provider, here.
-export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+# localhost, not an address: browsers allow passkeys (WebAuthn) on a domain name only.
+export PUBLIC_BASE_URL ?= http://localhost:$(PORT)
 
 .PHONY: run test lint e2e bench dataset messages clean
 
@@ -19,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) bootstrap_demo
-	@echo "Serving the portal on http://$(HOST):$(PORT)/ (simulators under /sim/)"
+	@echo "Serving the portal on $(PUBLIC_BASE_URL)/ (simulators under /sim/); open it by that name"
 	DEBUG=$${DEBUG:-1} $(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(BIN)/.installed

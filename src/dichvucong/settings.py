@@ -356,7 +356,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cổng Dịch vụ công <no-reply@dichvucong.localhost>")
 
 # Outside systems: adapters talk to the simulators of this same server unless told otherwise.
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# "localhost", not 127.0.0.1: browsers allow passkeys (WebAuthn) on a domain name only.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
 _SIM = f"{PUBLIC_BASE_URL}/sim"
 REGISTRIES_BASE_URL = os.environ.get("REGISTRIES_BASE_URL", f"{_SIM}/registries/")
 REGISTRIES_API_TOKEN = os.environ.get("REGISTRIES_API_TOKEN", "sim-registries-token")

@@ -19,7 +19,7 @@ from dichvucong.sso.models import Client
 from tests.accounts.factories import PASSWORD
 
 # The provider's issuer (PUBLIC_BASE_URL + /oidc) names this host in every endpoint it advertises.
-BASE = "http://127.0.0.1:8000"
+BASE = "http://localhost:8000"
 REDIRECT_URI = "https://rp.example.vn/callback"
 CLIENT_SECRET = "rp-secret-2026-abcdefghijklmnopqrstuvwxyz"
 

@@ -12,7 +12,7 @@ import pytest
 from dichvucong.accounts.models import AuditEvent
 from simulators.ministry import sessions as ministry_sessions
 from tests.accounts.factories import verified_citizen
-from tests.sso.conftest import wsgi_transport
+from tests.sso.conftest import Browser, wsgi_transport
 from tests.sso.test_oidc_provider import decode_id_token
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,14 @@ def provider_on_loopback(settings, sim_server, rp_client):
     rp_client.save()
     with httpx.Client(transport=wsgi_transport()) as http:
         return http.get(f"{sim_server}/oidc/.well-known/openid-configuration").json()
+
+
+@pytest.fixture
+def browser(sim_server):
+    """The person's browser on the loopback server's host, where the issuer now is (cookies
+    follow the host name)."""
+    with httpx.Client(transport=wsgi_transport(), base_url=sim_server) as http:
+        yield Browser(http)
 
 
 def signed_in_everywhere(oauth, browser, discovery, user):
