@@ -67,6 +67,7 @@ def test_code_flow_with_pkce_gives_a_signed_id_token_with_acr_sid_and_verified_c
     token, nonce = sign_in_and_get_tokens(oauth, browser, discovery, user)
     claims = decode_id_token(token["id_token"], discovery, nonce)
     assert claims["acr"] == "urn:dichvucong:loa:1"
+    assert claims["sub"] == str(user.subject) != str(user.pk)  # opaque, not the row number
     assert claims["personal_identification_number"] == user.pin
     assert claims["sid"] and claims["auth_time"] <= time.time()
     authorization = SsoAuthorization.objects.get(client__client_id="bo-thu-nghiem")

@@ -8,6 +8,8 @@ representative and others act for it through revocable, time-limited delegations
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -27,6 +29,9 @@ from dichvucong.accounts.constants import (
 
 
 class User(AbstractUser):
+    # The identifier other portals see (OpenID ``sub``): opaque and stable, unlike the
+    # primary key, which would tell how many accounts exist and in which order.
+    subject = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account_type = models.CharField(max_length=16, choices=AccountType.choices, default=AccountType.CITIZEN)
     full_name = models.CharField(_("họ và tên"), max_length=200, blank=True)
     phone = models.CharField(_("số điện thoại"), max_length=16, blank=True)

@@ -22,6 +22,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
 from dichvucong.accounts import audit
+from dichvucong.accounts.models import User
 from dichvucong.sso.models import Client, SsoAuthorization
 
 logger = logging.getLogger(__name__)
@@ -35,13 +36,13 @@ def issuer() -> str:
 def make_logout_token(*, client_id: str, sub: str, sid: str) -> str:
     key = jwk_from_pem(oauth2_settings.OIDC_RSA_PRIVATE_KEY)
     now = int(time.time())
-    token = jwt.JWT(
-        header={"alg": "RS256", "typ": "logout+jwt", "kid": key.thumbprint()},
-        claims=json.dumps({
-            "iss": issuer(), "aud": client_id, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4()),
-            "sub": sub, "sid": sid, "events": {BACKCHANNEL_EVENT: {}},
-        }),
-    )
+    claims = {
+        "iss": issuer(), "aud": client_id, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4()),
+        "sid": sid, "events": {BACKCHANNEL_EVENT: {}},
+    }
+    if sub:
+        claims["sub"] = sub
+    token = jwt.JWT(header={"alg": "RS256", "typ": "logout+jwt", "kid": key.thumbprint()}, claims=json.dumps(claims))
     token.make_signed_token(key)
     return token.serialize()
 
@@ -59,8 +60,9 @@ def notify_relying_parties(*, sid: str, user_id: int | None, reason: str, **_: o
         for family in families:
             get_refresh_token_model().revoke_family(family)
         authorizations.update(logged_out_at=timezone.now())
+    subject = User.objects.filter(pk=user_id).values_list("subject", flat=True).first()
     for client in Client.objects.filter(pk__in=client_ids).exclude(backchannel_logout_uri=""):
-        send_logout_token.delay(client.pk, str(user_id), sid)
+        send_logout_token.delay(client.pk, str(subject) if subject else "", sid)
 
 
 @shared_task(bind=True, max_retries=5, retry_backoff=True, retry_jitter=True)

@@ -100,6 +100,7 @@ class PortalOAuth2Validator(OAuth2Validator):
         verified = {a.name: a.value for a in user.attributes.all() if a.is_verified}
         authorization = self._authorization_of(request)
         claims = {
+            "sub": str(user.subject),  # replaces the toolkit's primary key
             "name": user.full_name or user.username,
             "preferred_username": user.username,
             "locale": user.preferred_language,
