@@ -27,6 +27,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from dichvucong.accounts.codes import check_code
+from dichvucong.accounts.constants import AuthMethod, CodePurpose
 from dichvucong.accounts.models import Passkey, User
 
 # --- TOTP -------------------------------------------------------------------------
@@ -58,6 +60,17 @@ def verify_totp(user: User, token: str) -> bool:
     """django-otp refuses a code already used (its ``last_t``), so a seen code cannot be replayed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return bool(device and device.verify_is_allowed()[0] and device.verify_token((token or "").strip()))
+
+
+def verify_second_factor(user: User, code: str) -> str | None:
+    """The method a 6-digit code proves: the authenticator app's, or a code we sent (SMS or
+    e-mail, by where it went); None when it proves nothing."""
+    if verify_totp(user, code):
+        return AuthMethod.TOTP
+    sent = check_code(user, purpose=CodePurpose.SIGN_IN, code=code)
+    if sent is None:
+        return None
+    return AuthMethod.EMAIL_OTP if sent.destination == user.email else AuthMethod.SMS_OTP
 
 
 def has_totp(user: User) -> bool:

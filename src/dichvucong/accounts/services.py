@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
@@ -316,6 +316,11 @@ def register_business(user: User, enterprise_code: str) -> Business:
     )
     audit.record("business_registered", user=user, enterprise=record.enterprise_code)
     return business
+
+
+def end_of_day(day: date) -> datetime:
+    """A delegation "until 31/12" lasts to the end of that day, in Vietnam's time."""
+    return timezone.make_aware(datetime.combine(day, time.max))
 
 
 def grant_delegation(

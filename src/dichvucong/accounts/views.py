@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dichvucong.accounts import audit, second_factors, services
 from dichvucong.accounts.assurance import identity_ceiling, may_add_factor, methods_reaching
-from dichvucong.accounts.codes import check_code, issue_code
+from dichvucong.accounts.codes import issue_code
 from dichvucong.accounts.constants import AccountType, AuthMethod, CodePurpose
 from dichvucong.accounts.decorators import step_up_url
 from dichvucong.accounts.forms import (
@@ -190,11 +190,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             return _too_many(request)
         if form.is_valid():
             code = form.cleaned_data["code"]
-            method = None
-            if second_factors.verify_totp(user, code):
-                method = AuthMethod.TOTP
-            elif (sent := check_code(user, purpose=CodePurpose.SIGN_IN, code=code)) is not None:
-                method = AuthMethod.EMAIL_OTP if sent.destination == user.email else AuthMethod.SMS_OTP
+            method = second_factors.verify_second_factor(user, code)
             if method:
                 request.session.pop(PENDING_KEY, None)
                 methods = [method] if stepping_up else [AuthMethod.PASSWORD, method]
@@ -673,11 +669,9 @@ def businesses(request: HttpRequest) -> HttpResponse:
         if delegate is None:
             delegation_form.add_error("delegate_pin", _("Người này chưa có tài khoản trên Cổng."))
         else:
-            until = timezone.make_aware(
-                timezone.datetime.combine(delegation_form.cleaned_data["valid_until"], timezone.datetime.max.time())
-            )
             services.grant_delegation(business=business, granted_by=request.user, delegate=delegate,
-                                      permissions=delegation_form.cleaned_data["permissions"], valid_until=until)
+                                      permissions=delegation_form.cleaned_data["permissions"],
+                                      valid_until=services.end_of_day(delegation_form.cleaned_data["valid_until"]))
             messages.success(request, _("Đã ủy quyền."))
             return redirect("accounts:businesses")
     owned = Business.objects.filter(representative=request.user).prefetch_related("delegations__delegate")
