@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dichvucong.ops",
     "dichvucong.catalog",
     "dichvucong.accounts",
+    "dichvucong.dossiers",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",
@@ -287,6 +288,10 @@ LOGGING = {
 # --- The catalog -------------------------------------------------------------
 CATALOG_DATASET = Path(os.environ.get("CATALOG_DATASET", BASE_DIR / "catalog" / "dataset" / "catalog.json.gz"))
 SEARCH_INDEX_CHECK_SECONDS = float(os.environ.get("SEARCH_INDEX_CHECK_SECONDS", "5"))
+
+# --- Dossiers (issue 4) -------------------------------------------------------
+# Received on a working day after this time, a dossier counts from the next working day.
+DOSSIER_DAY_CUTOFF = os.environ.get("DOSSIER_DAY_CUTOFF", "15:00")
 
 # --- Identity (issue 3: B1–B6) -----------------------------------------------
 AUTHENTICATION_BACKENDS = [

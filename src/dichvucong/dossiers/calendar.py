@@ -1,0 +1,118 @@
+"""Working days and deadlines in Vietnam (G2).
+
+Public holidays (with Lunar New Year and the days off the government moves, and the
+Saturdays worked to make up for them) come from the ``holidays`` package; agencies'
+administrators add their own days off and make-up working days (``CalendarDay``).
+
+The counting rule, documented in docs/dossiers.md:
+* A dossier received on a working day before ``DOSSIER_DAY_CUTOFF`` (15:00) is received
+  that day; after it, or on a day off, it is received on the next working day.
+* A time limit of *n* working days ends at the close of the *n*-th working day after the
+  day of receipt (the day of receipt itself is not counted).
+* A limit in hours counts working hours (08:00–12:00, 13:00–17:00) from the moment of
+  receipt, or from the next working morning.
+* A limit in calendar days or months counts every day from the day of receipt (a month
+  ends on the same date of the next month); if it ends on a day off, it moves to the
+  next working day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.utils import timezone
+
+MORNING = (time(8, 0), time(12, 0))
+AFTERNOON = (time(13, 0), time(17, 0))
+CLOSE = AFTERNOON[1]
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    calendar = holidays.country_holidays("VN", years=[year])
+    return frozenset(calendar), frozenset(getattr(calendar, "weekend_workdays", ()) or ())
+
+
+def _declared(day: date) -> bool | None:
+    """An administrator's ruling on ``day``: True = working, False = off, None = none."""
+    from dichvucong.dossiers.models import CalendarDay
+
+    return CalendarDay.objects.filter(day=day).values_list("is_working_day", flat=True).first()
+
+
+def is_working_day(day: date) -> bool:
+    declared = _declared(day)
+    if declared is not None:
+        return declared
+    public, make_up = _public_holidays(day.year)
+    if day in make_up:
+        return True
+    return day.weekday() < 5 and day not in public
+
+
+def next_working_day(day: date) -> date:
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def day_of_receipt(moment: datetime) -> date:
+    """The working day a dossier counts as received on."""
+    local = timezone.localtime(moment)
+    cutoff = time.fromisoformat(settings.DOSSIER_DAY_CUTOFF)
+    if is_working_day(local.date()) and local.time() < cutoff:
+        return local.date()
+    return next_working_day(local.date())
+
+
+def _close_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, CLOSE))
+
+
+def add_working_days(received: datetime, days: int) -> datetime:
+    day = day_of_receipt(received)
+    for _ in range(days):
+        day = next_working_day(day)
+    return _close_of(day)
+
+
+def add_working_hours(received: datetime, hours: float) -> datetime:
+    local = timezone.localtime(received)
+    remaining = timedelta(hours=hours)
+    day, clock = local.date(), local.time()
+    if not is_working_day(day):
+        day, clock = next_working_day(day), MORNING[0]
+    while True:
+        for start, end in (MORNING, AFTERNOON):
+            begin = max(clock, start)
+            if begin >= end:
+                continue
+            available = datetime.combine(day, end) - datetime.combine(day, begin)
+            if remaining <= available:
+                return timezone.make_aware(datetime.combine(day, begin) + remaining)
+            remaining -= available
+        day, clock = next_working_day(day), MORNING[0]
+
+
+def add_calendar_days(received: datetime, days: int) -> datetime:
+    day = timezone.localtime(received).date() + timedelta(days=days)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return _close_of(day)
+
+
+def due_at(received: datetime, amount: float, unit: str) -> datetime:
+    """The appointed time for a time limit as the catalog states it (``TimeUnit`` values)."""
+    if unit == "hours":
+        return add_working_hours(received, amount)
+    if unit == "days":
+        return add_calendar_days(received, int(amount))
+    if unit == "months":
+        end = timezone.localtime(received) + relativedelta(months=int(amount))
+        return add_calendar_days(end, 0)
+    return add_working_days(received, int(amount))

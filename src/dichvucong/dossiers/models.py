@@ -1,0 +1,86 @@
+"""Dossiers (hồ sơ), their history, codes and the working calendar (C3, C5, G2)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
+
+
+class CalendarDay(models.Model):
+    """A day an administrator declared off, or a weekend day declared a working day."""
+
+    day = models.DateField(unique=True)
+    is_working_day = models.BooleanField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = _("ngày nghỉ, ngày làm bù")
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {'làm việc' if self.is_working_day else 'nghỉ'}: {self.reason}"
+
+
+class DossierSequence(models.Model):
+    """The last sequence number given to an agency's dossiers on one day (locked to count)."""
+
+    agency_code = models.CharField(max_length=32)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency_code", "day"], name="one_sequence_per_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_code} {self.day}: {self.last}"
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=48, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure_version = models.ForeignKey("catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("catalog.Agency", on_delete=models.PROTECT, related_name="dossiers")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers")
+    business = models.ForeignKey("accounts.Business", null=True, blank=True, on_delete=models.PROTECT)
+    status = models.CharField(max_length=24, choices=DossierStatus.choices, default=DossierStatus.DRAFT)
+    data = models.JSONField(default=dict, blank=True)
+    delivery_method = models.CharField(max_length=16, choices=DeliveryMethod.choices, default=DeliveryMethod.ONLINE)
+    submission_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL on drafts: NULLs never collide in the unique constraint
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    received_on = models.DateField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            # A retried or double-clicked submission finds the dossier the first one made.
+            models.UniqueConstraint(fields=["applicant", "submission_key"], name="one_dossier_per_submission_key"),
+        ]
+        indexes = [models.Index(fields=["applicant", "-updated_at"]), models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return self.code or f"draft #{self.pk}"
+
+
+class DossierEvent(models.Model):
+    """One transition of a dossier: who, when, why. Written only by the state machine."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=24, choices=DossierStatus.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=DossierStatus.choices)
+    actor_kind = models.CharField(max_length=16, choices=Actor.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier}: {self.from_status} → {self.to_status}"
