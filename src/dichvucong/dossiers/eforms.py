@@ -1,0 +1,300 @@
+"""Electronic forms as data (C1, D2): a versioned schema per procedure, rendered and
+validated on the server, prefilled from what the portal knows with its provenance.
+
+Schema (JSON, one file per procedure under ``dossiers/eforms/``, docs/eforms.md)::
+
+    {"procedure": "1.001193", "version": 1, "title": {"vi": …, "en": …},
+     "sections": [{"key": "child", "title": {…}, "show_if": {"field": "…", "equals": …},
+                   "fields": [{"key": "full_name", "type": "text", "label": {…}, "help": {…},
+                               "required": true, "source": "attribute:full_name",
+                               "editable": false, "choices": [[value, {vi, en}], …]}]}]}
+
+Field types: text, textarea, date, number, pin, tax_code, phone, email, select, checkbox,
+province, commune. Sources: ``attribute:<name>`` (an identity attribute, verified or
+not), ``profile:email`` / ``profile:phone``. A field with ``editable: false`` whose
+value a registry verified is shown but cannot be changed; anything else can be corrected.
+Fields of a section hidden by ``show_if`` are neither required nor kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from vietnam_provinces import Province, Ward
+
+from dichvucong.accounts.identifiers import is_valid_pin, normalise_phone
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "eforms"
+FIELD_TYPES = {"text", "textarea", "date", "number", "pin", "tax_code", "phone", "email", "select", "checkbox",
+               "province", "commune"}
+_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$|^\d{12}$")
+
+
+class SchemaError(ValueError):
+    """A form definition that does not follow the format: refused when it is loaded."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    type: str
+    label: dict[str, str]
+    help: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    source: str = ""
+    editable: bool = True
+    choices: tuple[tuple[str, dict[str, str]], ...] = ()
+    max_length: int = 300
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: dict[str, str]
+    fields: tuple[FieldSpec, ...]
+    show_if: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class FormSchema:
+    procedure: str
+    version: int
+    title: dict[str, str]
+    sections: tuple[SectionSpec, ...]
+
+    def fields(self) -> list[tuple[SectionSpec, FieldSpec]]:
+        return [(section, spec) for section in self.sections for spec in section.fields]
+
+
+def _text(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not value.get("vi"):
+        raise SchemaError(f"{where}: needs a Vietnamese text ({{'vi': …, 'en': …}})")
+    return {"vi": str(value["vi"]), "en": str(value.get("en") or value["vi"])}
+
+
+def parse_schema(raw: dict) -> FormSchema:
+    try:
+        sections = []
+        keys: set[str] = set()
+        for section in raw["sections"]:
+            specs = []
+            for item in section["fields"]:
+                key = f"{section['key']}.{item['key']}"
+                if item["type"] not in FIELD_TYPES:
+                    raise SchemaError(f"{key}: unknown type {item['type']!r}")
+                if key in keys:
+                    raise SchemaError(f"{key}: defined twice")
+                keys.add(key)
+                source = item.get("source", "")
+                if source and not re.match(r"^(attribute:[a-z_]+|profile:(email|phone))$", source):
+                    raise SchemaError(f"{key}: unknown source {source!r}")
+                choices = tuple((str(v), _text(t, key)) for v, t in item.get("choices", []))
+                if item["type"] == "select" and not choices:
+                    raise SchemaError(f"{key}: a select needs choices")
+                specs.append(FieldSpec(
+                    key=key, type=item["type"], label=_text(item["label"], key),
+                    help=_text(item["help"], key) if item.get("help") else {}, required=bool(item.get("required")),
+                    source=source, editable=bool(item.get("editable", True)), choices=choices,
+                    max_length=int(item.get("max_length", 300)),
+                ))
+            sections.append(SectionSpec(key=section["key"], title=_text(section["title"], section["key"]),
+                                        fields=tuple(specs), show_if=section.get("show_if")))
+        schema = FormSchema(procedure=str(raw["procedure"]), version=int(raw["version"]),
+                            title=_text(raw["title"], "title"), sections=tuple(sections))
+    except (KeyError, TypeError) as exc:
+        raise SchemaError(f"malformed form definition: {exc}") from exc
+    for section in schema.sections:
+        if section.show_if and section.show_if.get("field") not in keys:
+            raise SchemaError(f"{section.key}: show_if names an unknown field")
+    return schema
+
+
+@lru_cache(maxsize=256)
+def schema_for(procedure_code: str) -> FormSchema | None:
+    path = SCHEMA_DIR / f"{procedure_code}.json"
+    if not path.exists():
+        return None
+    return parse_schema(json.loads(path.read_text(encoding="utf-8")))
+
+
+# --- Prefill ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prefilled:
+    value: str
+    source: str  # the attribute's source ("population", "self"…) or "profile"
+    verified: bool
+
+
+def prefill(schema: FormSchema, user) -> dict[str, Prefilled]:  # noqa: ANN001 - accounts.User
+    """Every field whose value the portal knows, with where it came from."""
+    attributes = {a.name: a for a in user.attributes.all()}
+    known: dict[str, Prefilled] = {}
+    for _section, spec in schema.fields():
+        kind, _, name = spec.source.partition(":")
+        if kind == "attribute" and name in attributes:
+            attribute = attributes[name]
+            known[spec.key] = Prefilled(attribute.value, attribute.source, attribute.is_verified)
+        elif kind == "profile" and getattr(user, name, ""):
+            confirmed = bool(getattr(user, f"{name}_confirmed_at", None))
+            known[spec.key] = Prefilled(getattr(user, name), "profile", confirmed)
+    return known
+
+
+# --- The Django form ---------------------------------------------------------------------
+
+
+def _validate_pin(value: str) -> None:
+    if not is_valid_pin(value):
+        raise ValidationError(_("Số định danh cá nhân gồm 12 chữ số."))
+
+
+def _validate_tax_code(value: str) -> None:
+    if not _TAX_CODE.match(value):
+        raise ValidationError(_("Mã số thuế gồm 10 chữ số (chi nhánh: 10 chữ số, gạch ngang, 3 chữ số) hoặc 12 chữ số."))
+
+
+class PhoneField(forms.CharField):
+    def clean(self, value):  # noqa: ANN001
+        value = super().clean(value)
+        if not value:
+            return value
+        phone = normalise_phone(value)
+        if not phone:
+            raise ValidationError(_("Số điện thoại di động Việt Nam gồm 10 chữ số, ví dụ 0912345678."))
+        return phone
+
+
+@lru_cache(maxsize=1)
+def province_choices() -> list[tuple[str, str]]:
+    return [(str(int(p.code.value)), p.name) for p in Province.iter_all()]
+
+
+@lru_cache(maxsize=1)
+def commune_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    names = dict(province_choices())
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for ward in Ward.iter_all():
+        grouped.setdefault(str(int(ward.province_code.value)), []).append((str(int(ward.code.value)), ward.name))
+    return [(names[code], sorted(wards, key=lambda w: w[1])) for code, wards in grouped.items()]
+
+
+def _form_field(spec: FieldSpec, language: str) -> forms.Field:
+    options = {"label": spec.label[language], "required": spec.required,
+               "help_text": spec.help.get(language, "")}
+    if spec.type == "textarea":
+        return forms.CharField(max_length=spec.max_length, widget=forms.Textarea(attrs={"rows": 4}), **options)
+    if spec.type == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **options)
+    if spec.type == "number":
+        return forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, **options)
+    if spec.type == "pin":
+        return forms.CharField(max_length=12, validators=[_validate_pin],
+                               widget=forms.TextInput(attrs={"inputmode": "numeric"}), **options)
+    if spec.type == "tax_code":
+        return forms.CharField(max_length=14, validators=[_validate_tax_code], **options)
+    if spec.type == "phone":
+        return PhoneField(max_length=16, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+                          **options)
+    if spec.type == "email":
+        return forms.EmailField(**options)
+    if spec.type == "select":
+        return forms.ChoiceField(choices=[("", "—")] + [(v, t[language]) for v, t in spec.choices], **options)
+    if spec.type == "checkbox":
+        return forms.BooleanField(**options)
+    if spec.type == "province":
+        return forms.ChoiceField(choices=[("", "—")] + province_choices(), **options)
+    if spec.type == "commune":
+        return forms.ChoiceField(choices=[("", "—")] + commune_choices(), **options)
+    return forms.CharField(max_length=spec.max_length, **options)
+
+
+def _field_name(key: str) -> str:
+    return key.replace(".", "__")
+
+
+class DossierForm(forms.Form):
+    """Built from a schema by ``build_form``; ``cleaned_dossier_data()`` gives the stored shape."""
+
+    schema: FormSchema
+
+    def _section_shown(self, section: SectionSpec) -> bool:
+        rule = section.show_if
+        if not rule:
+            return True
+        raw = self.data.get(_field_name(rule["field"])) if self.is_bound else self.initial.get(_field_name(rule["field"]))
+        expected = rule.get("equals")
+        if isinstance(expected, bool):
+            return (raw in ("on", "true", "True", True)) is expected
+        return str(raw or "") == str(expected)
+
+    def full_clean(self):
+        # A hidden section's fields are not required and their values are not kept.
+        for section in self.schema.sections:
+            if not self._section_shown(section):
+                for spec in section.fields:
+                    self.fields[_field_name(spec.key)].required = False
+        super().full_clean()
+
+    def clean(self):
+        data = super().clean()
+        province_field = next((s for _, s in self.schema.fields() if s.type == "province"), None)
+        commune_field = next((s for _, s in self.schema.fields() if s.type == "commune"), None)
+        if province_field and commune_field:
+            province = data.get(_field_name(province_field.key))
+            commune = data.get(_field_name(commune_field.key))
+            if province and commune and not _commune_in_province(commune, province):
+                self.add_error(_field_name(commune_field.key), _("Xã, phường không thuộc tỉnh, thành phố đã chọn."))
+        return data
+
+    def cleaned_dossier_data(self) -> dict[str, Any]:
+        kept: dict[str, Any] = {}
+        for section in self.schema.sections:
+            if not self._section_shown(section):
+                continue
+            for spec in section.fields:
+                value = self.cleaned_data.get(_field_name(spec.key))
+                kept[spec.key] = value.isoformat() if hasattr(value, "isoformat") else (
+                    str(value) if value is not None and not isinstance(value, (bool, str)) else value)
+        return kept
+
+    def sections(self) -> list[tuple[SectionSpec, list[forms.BoundField], bool]]:
+        """For the template: each section, its bound fields, and whether it starts shown."""
+        return [(section, [self[_field_name(spec.key)] for spec in section.fields], self._section_shown(section))
+                for section in self.schema.sections]
+
+
+@lru_cache(maxsize=1)
+def _ward_province() -> dict[str, str]:
+    return {str(int(w.code.value)): str(int(w.province_code.value)) for w in Ward.iter_all()}
+
+
+def _commune_in_province(commune: str, province: str) -> bool:
+    return _ward_province().get(commune) == province
+
+
+def build_form(schema: FormSchema, *, language: str, prefilled: dict[str, Prefilled], data=None) -> DossierForm:  # noqa: ANN001
+    """The form for ``schema``: known values as initial data; verified, non-editable values
+    disabled, so whatever a browser sends for them is ignored."""
+    language = "en" if language == "en" else "vi"
+    fields: dict[str, forms.Field] = {}
+    initial: dict[str, Any] = {}
+    for _section, spec in schema.fields():
+        name = _field_name(spec.key)
+        fields[name] = _form_field(spec, language)
+        known = prefilled.get(spec.key)
+        if known is not None:
+            initial[name] = known.value
+            if known.verified and not spec.editable:
+                fields[name].disabled = True
+    form_class = type("GeneratedDossierForm", (DossierForm,), {**fields, "schema": schema})
+    return form_class(data=data, initial=initial)
