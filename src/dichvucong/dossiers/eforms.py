@@ -125,6 +125,40 @@ def schema_for(procedure_code: str) -> FormSchema | None:
     return parse_schema(json.loads(path.read_text(encoding="utf-8")))
 
 
+def generic_schema(procedure_code: str) -> FormSchema:
+    """For a procedure without a form of its own: who applies, what they ask, a declaration.
+    The documents to attach are the procedure's dossier components (attachments step)."""
+    return parse_schema({
+        "procedure": procedure_code, "version": 0,
+        "title": {"vi": "Đơn đề nghị", "en": "Application"},
+        "sections": [
+            {"key": "applicant", "title": {"vi": "Người nộp hồ sơ", "en": "Applicant"}, "fields": [
+                {"key": "full_name", "type": "text", "required": True, "source": "attribute:full_name",
+                 "editable": False, "label": {"vi": "Họ và tên", "en": "Full name"}},
+                {"key": "pin", "type": "pin", "required": True, "source": "attribute:pin", "editable": False,
+                 "label": {"vi": "Số định danh cá nhân", "en": "Personal identification number"}},
+                {"key": "address", "type": "text", "required": True, "source": "attribute:permanent_address",
+                 "label": {"vi": "Địa chỉ liên hệ", "en": "Contact address"}},
+                {"key": "phone", "type": "phone", "required": True, "source": "profile:phone",
+                 "label": {"vi": "Số điện thoại", "en": "Phone number"}},
+                {"key": "email", "type": "email", "source": "profile:email",
+                 "label": {"vi": "Thư điện tử", "en": "E-mail"}},
+            ]},
+            {"key": "request", "title": {"vi": "Nội dung đề nghị", "en": "Your request"}, "fields": [
+                {"key": "details", "type": "textarea", "required": True, "max_length": 4000,
+                 "label": {"vi": "Nội dung đề nghị", "en": "What you ask for"}},
+                {"key": "declaration", "type": "checkbox", "required": True,
+                 "label": {"vi": "Tôi cam đoan những thông tin trên là đúng sự thật",
+                           "en": "I declare that the information above is true"}},
+            ]},
+        ],
+    })
+
+
+def form_schema(procedure_code: str) -> FormSchema:
+    return schema_for(procedure_code) or generic_schema(procedure_code)
+
+
 # --- Prefill ------------------------------------------------------------------------------
 
 
@@ -218,7 +252,7 @@ def _form_field(spec: FieldSpec, language: str) -> forms.Field:
     return forms.CharField(max_length=spec.max_length, **options)
 
 
-def _field_name(key: str) -> str:
+def field_name(key: str) -> str:
     return key.replace(".", "__")
 
 
@@ -231,7 +265,7 @@ class DossierForm(forms.Form):
         rule = section.show_if
         if not rule:
             return True
-        raw = self.data.get(_field_name(rule["field"])) if self.is_bound else self.initial.get(_field_name(rule["field"]))
+        raw = self.data.get(field_name(rule["field"])) if self.is_bound else self.initial.get(field_name(rule["field"]))
         expected = rule.get("equals")
         if isinstance(expected, bool):
             return (raw in ("on", "true", "True", True)) is expected
@@ -242,7 +276,7 @@ class DossierForm(forms.Form):
         for section in self.schema.sections:
             if not self._section_shown(section):
                 for spec in section.fields:
-                    self.fields[_field_name(spec.key)].required = False
+                    self.fields[field_name(spec.key)].required = False
         super().full_clean()
 
     def clean(self):
@@ -250,10 +284,10 @@ class DossierForm(forms.Form):
         province_field = next((s for _, s in self.schema.fields() if s.type == "province"), None)
         commune_field = next((s for _, s in self.schema.fields() if s.type == "commune"), None)
         if province_field and commune_field:
-            province = data.get(_field_name(province_field.key))
-            commune = data.get(_field_name(commune_field.key))
+            province = data.get(field_name(province_field.key))
+            commune = data.get(field_name(commune_field.key))
             if province and commune and not _commune_in_province(commune, province):
-                self.add_error(_field_name(commune_field.key), _("Xã, phường không thuộc tỉnh, thành phố đã chọn."))
+                self.add_error(field_name(commune_field.key), _("Xã, phường không thuộc tỉnh, thành phố đã chọn."))
         return data
 
     def cleaned_dossier_data(self) -> dict[str, Any]:
@@ -262,14 +296,14 @@ class DossierForm(forms.Form):
             if not self._section_shown(section):
                 continue
             for spec in section.fields:
-                value = self.cleaned_data.get(_field_name(spec.key))
+                value = self.cleaned_data.get(field_name(spec.key))
                 kept[spec.key] = value.isoformat() if hasattr(value, "isoformat") else (
                     str(value) if value is not None and not isinstance(value, (bool, str)) else value)
         return kept
 
     def sections(self) -> list[tuple[SectionSpec, list[forms.BoundField], bool]]:
         """For the template: each section, its bound fields, and whether it starts shown."""
-        return [(section, [self[_field_name(spec.key)] for spec in section.fields], self._section_shown(section))
+        return [(section, [self[field_name(spec.key)] for spec in section.fields], self._section_shown(section))
                 for section in self.schema.sections]
 
 
@@ -282,19 +316,23 @@ def _commune_in_province(commune: str, province: str) -> bool:
     return _ward_province().get(commune) == province
 
 
-def build_form(schema: FormSchema, *, language: str, prefilled: dict[str, Prefilled], data=None) -> DossierForm:  # noqa: ANN001
-    """The form for ``schema``: known values as initial data; verified, non-editable values
-    disabled, so whatever a browser sends for them is ignored."""
+def build_form(  # noqa: ANN001
+    schema: FormSchema, *, language: str, prefilled: dict[str, Prefilled], data=None, saved: dict | None = None
+) -> DossierForm:
+    """The form for ``schema``: known values, then what a saved draft holds, as initial
+    data; verified, non-editable values disabled, so whatever a browser sends is ignored."""
     language = "en" if language == "en" else "vi"
     fields: dict[str, forms.Field] = {}
     initial: dict[str, Any] = {}
     for _section, spec in schema.fields():
-        name = _field_name(spec.key)
+        name = field_name(spec.key)
         fields[name] = _form_field(spec, language)
         known = prefilled.get(spec.key)
         if known is not None:
             initial[name] = known.value
             if known.verified and not spec.editable:
                 fields[name].disabled = True
+        if saved and name in saved and not fields[name].disabled:
+            initial[name] = saved[name]
     form_class = type("GeneratedDossierForm", (DossierForm,), {**fields, "schema": schema})
     return form_class(data=data, initial=initial)

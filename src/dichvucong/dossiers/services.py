@@ -22,6 +22,15 @@ def create_draft(*, applicant, procedure: Procedure, agency: Agency) -> Dossier:
     return dossier
 
 
+def save_draft(dossier: Dossier, *, applicant, data: dict) -> Dossier:  # noqa: ANN001
+    """Keep what was typed so far (drafts survive sign-out and resume on another device)."""
+    if dossier.applicant_id != applicant.pk or dossier.status != DossierStatus.DRAFT:
+        raise TransitionRefused("not_permitted", "only the applicant's draft can be saved")
+    dossier.data = data
+    dossier.save(update_fields=["data", "updated_at"])
+    return dossier
+
+
 def processing_time(dossier: Dossier) -> tuple[float, str] | None:
     """The online channel's time limit of the procedure version the dossier was filed under."""
     channels = dossier.procedure_version.channels or []
@@ -31,7 +40,9 @@ def processing_time(dossier: Dossier) -> tuple[float, str] | None:
     return chosen["time"], chosen["time_unit"]
 
 
-def submit_dossier(dossier: Dossier, *, applicant, submission_key: str, delivery_method: str) -> Dossier:  # noqa: ANN001
+def submit_dossier(  # noqa: ANN001
+    dossier: Dossier, *, applicant, submission_key: str, delivery_method: str, data: dict | None = None
+) -> Dossier:
     """Submit a draft once, whatever happens to the request.
 
     ``submission_key`` comes with the form the person saw: a double click or a retried
@@ -53,10 +64,11 @@ def submit_dossier(dossier: Dossier, *, applicant, submission_key: str, delivery
     try:
         with transaction.atomic():
             code = next_dossier_code(dossier.agency.code, received_on)
+            changes = {"data": data} if data is not None else {}
             return transition(
                 dossier, DossierStatus.SUBMITTED, actor_kind=Actor.APPLICANT, actor=applicant,
                 code=code, submitted_at=now, received_on=received_on, due_at=due,
-                submission_key=submission_key, delivery_method=delivery_method,
+                submission_key=submission_key, delivery_method=delivery_method, **changes,
             )
     except IntegrityError:
         # The same key won a race in another request: that submission stands.

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dichvucong.dossiers import views
+
+app_name = "dossiers"
+
+urlpatterns = [
+    path("", views.my_dossiers, name="mine"),
+    path("bat-dau/<str:code>/", views.start, name="start"),
+    path("<int:pk>/", views.dossier_page, name="dossier"),
+    path("<int:pk>/bien-nhan/", views.receipt, name="receipt"),
+    path("<int:pk>/rut/", views.withdraw, name="withdraw"),
+    path("<int:pk>/huy/", views.cancel, name="cancel"),
+]

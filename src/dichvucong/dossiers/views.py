@@ -1,0 +1,139 @@
+"""The applicant's dossier pages: start, fill in (save or submit), receipt, my dossiers."""
+
+from __future__ import annotations
+
+import uuid
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dichvucong.accounts.decorators import require_level, step_up_url
+from dichvucong.catalog import selectors as catalog
+from dichvucong.dossiers import services
+from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
+from dichvucong.dossiers.eforms import build_form, field_name, form_schema, prefill
+from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
+
+_NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method"}
+
+
+def _own(request: HttpRequest, pk: int) -> Dossier:
+    """The dossier if it is the signed-in person's; 404 otherwise (no hint that it exists)."""
+    return get_object_or_404(
+        Dossier.objects.select_related("procedure", "procedure_version", "agency"), pk=pk, applicant=request.user
+    )
+
+
+@login_required
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    dossiers = Dossier.objects.filter(applicant=request.user).select_related("procedure", "agency")
+    return render(request, "dossiers/list.html", {"dossiers": dossiers[:200]})
+
+
+def _procedure_level(request: HttpRequest, code: str) -> int:
+    return catalog.get_procedure(code).assurance_level
+
+
+@require_POST
+@require_level(_procedure_level)
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = catalog.get_procedure(code)
+    if procedure.status == "abolished" or procedure.service_level == "offline" or procedure.owner is None:
+        return redirect("catalog:procedure", code=code)
+    dossier = services.create_draft(applicant=request.user, procedure=procedure, agency=procedure.owner)
+    return redirect("dossiers:dossier", pk=dossier.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    if dossier.status != DossierStatus.DRAFT:
+        if request.method == "POST" and request.POST.get("submission_key") == dossier.submission_key:
+            return redirect("dossiers:receipt", pk=dossier.pk)  # the same submission again: its receipt
+        return _detail(request, dossier)
+    level = dossier.procedure.assurance_level
+    if request.assurance_level < level:
+        return redirect(step_up_url(level, request.get_full_path()))
+    schema = form_schema(dossier.procedure.code)
+    known = prefill(schema, request.user)
+    language = get_language() or "vi"
+    form = build_form(schema, language=language, prefilled=known, saved=dossier.data)
+    if request.method == "POST":
+        if request.POST.get("action") == "save":
+            data = {k: v for k, v in request.POST.items() if k not in _NOT_FORM_DATA}
+            services.save_draft(dossier, applicant=request.user, data=data)
+            messages.success(request, _("Đã lưu bản nháp. Bạn có thể tiếp tục sau, trên bất kỳ thiết bị nào."))
+            return redirect("dossiers:dossier", pk=dossier.pk)
+        form = build_form(schema, language=language, prefilled=known, data=request.POST)
+        delivery = request.POST.get("delivery_method", "")
+        if form.is_valid() and delivery in DeliveryMethod.values:
+            submitted = services.submit_dossier(
+                dossier, applicant=request.user, submission_key=request.POST.get("submission_key", "")[:64]
+                or uuid.uuid4().hex, delivery_method=delivery, data=form.cleaned_dossier_data(),
+            )
+            return redirect("dossiers:receipt", pk=submitted.pk)
+        if delivery not in DeliveryMethod.values:
+            messages.error(request, _("Hãy chọn cách nhận kết quả."))
+    provenance = {field_name(key): value for key, value in known.items()}
+    return render(request, "dossiers/form.html", {
+        "dossier": dossier, "schema": schema, "form": form, "provenance": provenance,
+        "language": "en" if language == "en" else "vi", "submission_key": uuid.uuid4().hex,
+        "delivery_methods": DeliveryMethod.choices,
+        "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
+    })
+
+
+def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    schema = form_schema(dossier.procedure.code)
+    language = "en" if get_language() == "en" else "vi"
+    answers = [(spec.label[language], dossier.data.get(spec.key)) for _, spec in schema.fields()
+               if dossier.data.get(spec.key) not in (None, "", False)]
+    return render(request, "dossiers/detail.html", {
+        "dossier": dossier, "events": dossier.events.select_related("actor"), "answers": answers,
+        "can_withdraw": DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
+    })
+
+
+@login_required
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    if not dossier.code:
+        return redirect("dossiers:dossier", pk=pk)
+    image = qrcode.make(dossier.code, image_factory=qrcode.image.svg.SvgPathImage, box_size=6)
+    buffer = BytesIO()
+    image.save(buffer)
+    return render(request, "dossiers/receipt.html", {"dossier": dossier, "qr_svg": buffer.getvalue().decode()})
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    try:
+        services.withdraw_dossier(dossier, applicant=request.user, reason=request.POST.get("reason", "")[:1000])
+        messages.info(request, _("Đã rút hồ sơ."))
+    except TransitionRefused:
+        messages.error(request, _("Hồ sơ này không thể rút nữa."))
+    return redirect("dossiers:dossier", pk=pk)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    try:
+        services.cancel_draft(dossier, applicant=request.user)
+        messages.info(request, _("Đã hủy bản nháp."))
+    except TransitionRefused:
+        messages.error(request, _("Chỉ bản nháp mới hủy được."))
+    return redirect("dossiers:mine")

@@ -1,0 +1,97 @@
+"""Applying online through the pages: start, save a draft, submit once, receipt, my dossiers."""
+
+import re
+
+import pytest
+
+from dichvucong.catalog.models import Procedure
+from dichvucong.dossiers.models import Dossier
+from tests.accounts.factories import verified_citizen
+from tests.accounts.helpers import csrf_client, post_form
+from tests.conftest import sign_in_at_level
+from tests.dossiers.test_eforms import birth_data
+
+pytestmark = pytest.mark.django_db
+BIRTH = "1.001193"
+
+
+@pytest.fixture
+def applicant():
+    user = verified_citizen(phone="+84912000555")
+    client = csrf_client()
+    sign_in_at_level(client, user, 2)
+    return user, client
+
+
+def start(client, code: str = BIRTH):
+    return post_form(client, f"/ho-so/bat-dau/{code}/", {}, token_from=f"/thu-tuc/{code}/nop-truc-tuyen/")
+
+
+def test_a_draft_is_saved_and_resumed_then_submitted_once(applicant):
+    user, client = applicant
+    response = start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    assert response["Location"] == f"/ho-so/{dossier.pk}/"
+    page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
+    assert user.pin in page and "Đã xác thực" in page  # prefilled, with its provenance
+    post_form(client, f"/ho-so/{dossier.pk}/", {"action": "save", "child__full_name": "Nguyễn Minh An"})
+    dossier.refresh_from_db()
+    assert dossier.data["child__full_name"] == "Nguyễn Minh An"
+    assert 'value="Nguyễn Minh An"' in client.get(f"/ho-so/{dossier.pk}/").content.decode()  # resumed
+
+    form_page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form_page).group(1)
+    payload = {**birth_data(), "delivery_method": "post", "submission_key": key, "action": "submit"}
+    first = post_form(client, f"/ho-so/{dossier.pk}/", payload)
+    second = post_form(client, f"/ho-so/{dossier.pk}/", payload)  # a double click
+    assert first["Location"] == second["Location"] == f"/ho-so/{dossier.pk}/bien-nhan/"
+    dossier.refresh_from_db()
+    assert dossier.status == "submitted" and dossier.delivery_method == "post"
+    assert dossier.data["applicant.pin"] == user.pin and dossier.data["child.full_name"] == "Nguyễn Minh An"
+    receipt = client.get(f"/ho-so/{dossier.pk}/bien-nhan/").content.decode()
+    assert dossier.code in receipt and "<svg" in receipt
+    assert dossier.code in client.get("/ho-so/").content.decode()
+
+
+def test_errors_are_shown_field_by_field_and_nothing_is_submitted(applicant):
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    response = post_form(client, f"/ho-so/{dossier.pk}/", {
+        **birth_data(applicant__phone="123"), "delivery_method": "online", "action": "submit"})
+    assert response.status_code == 200 and "error-summary" in response.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.status == "draft"
+
+
+def test_a_procedure_without_its_own_form_gets_the_generic_one(applicant):
+    user, client = applicant
+    procedure = Procedure.objects.filter(assurance_level__lte=2, status="active", owner__isnull=False).exclude(
+        service_level="offline").exclude(code=BIRTH).first()
+    start(client, procedure.code)
+    dossier = Dossier.objects.get(applicant=user)
+    page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
+    assert "Nội dung đề nghị" in page and "Tôi cam đoan" in page
+
+
+def test_someone_elses_dossier_is_not_found_and_a_level_below_the_procedure_steps_up(applicant):
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    stranger = csrf_client()
+    sign_in_at_level(stranger, verified_citizen(), 3)
+    assert stranger.get(f"/ho-so/{dossier.pk}/").status_code == 404
+    assert stranger.get(f"/ho-so/{dossier.pk}/bien-nhan/").status_code == 404
+    low = csrf_client()
+    sign_in_at_level(low, user, 1)
+    assert low.get(f"/ho-so/{dossier.pk}/")["Location"].startswith("/tai-khoan/nang-cap/?level=2")
+
+
+def test_the_applicant_withdraws_a_submitted_dossier(applicant):
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    post_form(client, f"/ho-so/{dossier.pk}/", {**birth_data(), "delivery_method": "online", "action": "submit"})
+    post_form(client, f"/ho-so/{dossier.pk}/rut/", {"reason": "Nộp nhầm"}, token_from=f"/ho-so/{dossier.pk}/")
+    dossier.refresh_from_db()
+    assert dossier.status == "withdrawn" and dossier.events.last().reason == "Nộp nhầm"
