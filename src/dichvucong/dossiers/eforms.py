@@ -168,6 +168,14 @@ class Prefilled:
     source: str  # the attribute's source ("population", "self"…) or "profile"
     verified: bool
 
+    @property
+    def source_label(self) -> str:
+        from dichvucong.accounts.constants import AttributeSource
+
+        if self.source in AttributeSource.values:
+            return str(AttributeSource(self.source).label)
+        return str(_("Hồ sơ tài khoản"))
+
 
 def prefill(schema: FormSchema, user) -> dict[str, Prefilled]:  # noqa: ANN001 - accounts.User
     """Every field whose value the portal knows, with where it came from."""
@@ -301,10 +309,15 @@ class DossierForm(forms.Form):
                     str(value) if value is not None and not isinstance(value, (bool, str)) else value)
         return kept
 
-    def sections(self) -> list[tuple[SectionSpec, list[forms.BoundField], bool]]:
-        """For the template: each section, its bound fields, and whether it starts shown."""
-        return [(section, [self[field_name(spec.key)] for spec in section.fields], self._section_shown(section))
-                for section in self.schema.sections]
+    def sections(self) -> list[tuple[SectionSpec, list[forms.BoundField], bool, str]]:
+        """For the template: each section, its bound fields, whether it starts shown, and the
+        id of the checkbox that shows it (the page's script hides it while unticked)."""
+        rows = []
+        for section in self.schema.sections:
+            controller = self[field_name(section.show_if["field"])].id_for_label if section.show_if else ""
+            rows.append((section, [self[field_name(spec.key)] for spec in section.fields],
+                         self._section_shown(section), controller))
+        return rows
 
 
 @lru_cache(maxsize=1)

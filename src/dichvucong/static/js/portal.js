@@ -8,3 +8,16 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const heading = document.getElementById("results-title");
   if (heading) heading.focus();
 });
+
+// E-forms: a section that a checkbox asks for is hidden while the box is unticked. Without
+// JavaScript the section stays visible and the server ignores it unless the box is ticked.
+function syncShownSections() {
+  document.querySelectorAll("fieldset[data-shown-by]").forEach((section) => {
+    const box = document.getElementById(section.dataset.shownBy);
+    if (box) section.hidden = !box.checked;
+  });
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches("input[type=checkbox]")) syncShownSections();
+});
+document.addEventListener("DOMContentLoaded", syncShownSections);
