@@ -109,16 +109,23 @@ def send_email_confirmation(user: User) -> None:
     )
 
 
-def confirm_email(user: User, code: str) -> bool:
-    if check_code(user, purpose=CodePurpose.CONFIRM_EMAIL, code=code) is None:
-        audit.record("confirm_email", user=user, outcome="failure")
+def _confirm_contact(user: User, code: str, *, contact: str) -> bool:
+    """``contact`` is "email" or "phone": the code sent there proves the person holds it."""
+    purpose = CodePurpose.CONFIRM_EMAIL if contact == "email" else CodePurpose.CONFIRM_PHONE
+    if check_code(user, purpose=purpose, code=code) is None:
+        audit.record(f"confirm_{contact}", user=user, outcome="failure")
         return False
-    user.email_confirmed_at = timezone.now()
-    user.save(update_fields=["email_confirmed_at"])
-    set_attribute(user, AttributeName.EMAIL, user.email, source=AttributeSource.CONFIRMATION,
-                  verified_at=user.email_confirmed_at)
-    audit.record("confirm_email", user=user)
+    confirmed_at = timezone.now()
+    setattr(user, f"{contact}_confirmed_at", confirmed_at)
+    user.save(update_fields=[f"{contact}_confirmed_at"])
+    set_attribute(user, AttributeName(contact), getattr(user, contact), source=AttributeSource.CONFIRMATION,
+                  verified_at=confirmed_at)
+    audit.record(f"confirm_{contact}", user=user)
     return True
+
+
+def confirm_email(user: User, code: str) -> bool:
+    return _confirm_contact(user, code, contact="email")
 
 
 @transaction.atomic
@@ -153,15 +160,7 @@ def send_phone_confirmation(user: User) -> None:
 
 
 def confirm_phone(user: User, code: str) -> bool:
-    if check_code(user, purpose=CodePurpose.CONFIRM_PHONE, code=code) is None:
-        audit.record("confirm_phone", user=user, outcome="failure")
-        return False
-    user.phone_confirmed_at = timezone.now()
-    user.save(update_fields=["phone_confirmed_at"])
-    set_attribute(user, AttributeName.PHONE, user.phone, source=AttributeSource.CONFIRMATION,
-                  verified_at=user.phone_confirmed_at)
-    audit.record("confirm_phone", user=user)
-    return True
+    return _confirm_contact(user, code, contact="phone")
 
 
 @dataclass(frozen=True)

@@ -173,16 +173,19 @@ def authorize(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _pending(request: HttpRequest):
+    """The authorization request a login or consent page is about, and the session it belongs to."""
+    source = request.GET if request.method == "GET" else request.POST
+    request_id = source.get("request", "")
+    current = _current_session(request)
+    auth_request = provider.load_pending(request_id, current[0] if current else None)
+    return request_id, current, auth_request
+
+
 @csrf_exempt  # the simulator's own session and form token protect it, see the module docstring
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
-    request_id = (
-        request.GET.get("request", "")
-        if request.method == "GET"
-        else request.POST.get("request", "")
-    )
-    current = _current_session(request)
-    auth_request = provider.load_pending(request_id, current[0] if current else None)
+    request_id, current, auth_request = _pending(request)
     if current is None or auth_request is None:
         return _expired_request(request)
     session_id, record = current
@@ -218,13 +221,7 @@ def login(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # the simulator's own session and form token protect it, see the module docstring
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest) -> HttpResponse:
-    request_id = (
-        request.GET.get("request", "")
-        if request.method == "GET"
-        else request.POST.get("request", "")
-    )
-    current = _current_session(request)
-    auth_request = provider.load_pending(request_id, current[0] if current else None)
+    request_id, current, auth_request = _pending(request)
     if current is None or auth_request is None or not current[1].get("pin"):
         return _expired_request(request)
     _session_id, record = current
