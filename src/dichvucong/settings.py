@@ -292,6 +292,14 @@ SEARCH_INDEX_CHECK_SECONDS = float(os.environ.get("SEARCH_INDEX_CHECK_SECONDS", 
 # --- Dossiers (issue 4) -------------------------------------------------------
 # Received on a working day after this time, a dossier counts from the next working day.
 DOSSIER_DAY_CUTOFF = os.environ.get("DOSSIER_DAY_CUTOFF", "15:00")
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+ATTACHMENT_MAX_PAGES = int(os.environ.get("ATTACHMENT_MAX_PAGES", "50"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default; files stream to disk above it
+# "clamd" (production, ClamAV) or "eicar" (embedded mode: recognises only the EICAR test file).
+MALWARE_SCANNER = os.environ.get("MALWARE_SCANNER", "clamd" if PRODUCTION else "eicar")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "127.0.0.1")
+CLAMD_PORT = int(os.environ.get("CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "10"))
 
 # --- Identity (issue 3: B1–B6) -----------------------------------------------
 AUTHENTICATION_BACKENDS = [

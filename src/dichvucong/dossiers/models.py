@@ -84,3 +84,29 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier}: {self.from_status} → {self.to_status}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # Random names in per-dossier folders: nothing guessable, nothing the uploader chose.
+    return f"dossiers/{instance.dossier_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A checked, scanned document for one dossier component (C2)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    component_index = models.PositiveSmallIntegerField()
+    component_name = models.CharField(max_length=500)
+    file = models.FileField(upload_to=_attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    pages = models.PositiveSmallIntegerField(default=1)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["component_index", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.dossier})"

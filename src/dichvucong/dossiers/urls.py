@@ -10,5 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.dossier_page, name="dossier"),
     path("<int:pk>/bien-nhan/", views.receipt, name="receipt"),
     path("<int:pk>/rut/", views.withdraw, name="withdraw"),
+    path("<int:pk>/dinh-kem/", views.upload, name="upload"),
+    path("<int:pk>/dinh-kem/<int:attachment_id>/", views.download, name="download"),
     path("<int:pk>/huy/", views.cancel, name="cancel"),
 ]

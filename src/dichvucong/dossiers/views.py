@@ -9,8 +9,9 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,9 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dichvucong.accounts.decorators import require_level, step_up_url
 from dichvucong.catalog import selectors as catalog
 from dichvucong.dossiers import services
+from dichvucong.dossiers.attachments import AttachmentRefused, attach_file
 from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
 from dichvucong.dossiers.eforms import build_form, field_name, form_schema, prefill
-from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.models import Attachment, Dossier
 from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
 
 _NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method"}
@@ -90,7 +92,16 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
         "language": "en" if language == "en" else "vi", "submission_key": uuid.uuid4().hex,
         "delivery_methods": DeliveryMethod.choices,
         "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
+        "components": _components_with_files(dossier),
     })
+
+
+def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attachment]]]:
+    files: dict[int, list[Attachment]] = {}
+    for attachment in dossier.attachments.all():
+        files.setdefault(attachment.component_index, []).append(attachment)
+    return [(index, component, files.get(index, []))
+            for index, component in enumerate(dossier.procedure_version.components or [])]
 
 
 def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
@@ -101,6 +112,7 @@ def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "events": dossier.events.select_related("actor"), "answers": answers,
         "can_withdraw": DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
+        "components": _components_with_files(dossier),
     })
 
 
@@ -137,3 +149,45 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except TransitionRefused:
         messages.error(request, _("Chỉ bản nháp mới hủy được."))
     return redirect("dossiers:mine")
+
+
+_REFUSALS = {
+    "too_large": _("Tệp quá lớn."),
+    "type_not_allowed": _("Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên)."),
+    "too_many_pages": _("Tệp PDF có quá nhiều trang."),
+    "unreadable": _("Không đọc được tệp PDF này."),
+    "malware": _("Tệp có mã độc và đã bị từ chối."),
+    "scanner_unavailable": _("Chưa kiểm tra được tệp lúc này. Vui lòng tải lên lại sau ít phút."),
+    "unknown_component": _("Thành phần hồ sơ không hợp lệ."),
+    "not_permitted": _("Hồ sơ này không nhận thêm tệp."),
+}
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    upload_file = request.FILES.get("file")
+    try:
+        index = int(request.POST.get("component", ""))
+    except ValueError:
+        index = -1
+    if upload_file is None:
+        messages.error(request, _("Hãy chọn tệp để tải lên."))
+        return redirect("dossiers:dossier", pk=pk)
+    try:
+        attach_file(dossier, applicant=request.user, component_index=index, upload=upload_file)
+        messages.success(request, _("Đã tải lên tệp."))
+    except AttachmentRefused as refused:
+        messages.error(request, _REFUSALS.get(refused.code, _("Tệp không được chấp nhận.")))
+    return redirect(f"{reverse('dossiers:dossier', args=[pk])}#dinh-kem")
+
+
+@login_required
+def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    dossier = _own(request, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, dossier=dossier)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
