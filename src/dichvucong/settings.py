@@ -178,6 +178,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     "check-registries": {"task": "ops.check_registries", "schedule": 60.0},
+    "draft-reminders": {"task": "dossiers.remind_and_expire_drafts", "schedule": 3600.0},
 }
 
 # --- Internationalisation ----------------------------------------------------
@@ -292,6 +293,9 @@ SEARCH_INDEX_CHECK_SECONDS = float(os.environ.get("SEARCH_INDEX_CHECK_SECONDS", 
 # --- Dossiers (issue 4) -------------------------------------------------------
 # Received on a working day after this time, a dossier counts from the next working day.
 DOSSIER_DAY_CUTOFF = os.environ.get("DOSSIER_DAY_CUTOFF", "15:00")
+# A draft untouched this long gets a reminder (A7), then expires (cancelled by the system).
+DRAFT_REMIND_AFTER_DAYS = int(os.environ.get("DRAFT_REMIND_AFTER_DAYS", "20"))
+DRAFT_EXPIRE_AFTER_DAYS = int(os.environ.get("DRAFT_EXPIRE_AFTER_DAYS", "30"))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 ATTACHMENT_MAX_PAGES = int(os.environ.get("ATTACHMENT_MAX_PAGES", "50"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default; files stream to disk above it

@@ -55,6 +55,7 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     received_on = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    draft_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

@@ -27,7 +27,8 @@ def save_draft(dossier: Dossier, *, applicant, data: dict) -> Dossier:  # noqa: 
     if dossier.applicant_id != applicant.pk or dossier.status != DossierStatus.DRAFT:
         raise TransitionRefused("not_permitted", "only the applicant's draft can be saved")
     dossier.data = data
-    dossier.save(update_fields=["data", "updated_at"])
+    dossier.draft_reminded_at = None  # the next reminder counts from this work
+    dossier.save(update_fields=["data", "draft_reminded_at", "updated_at"])
     return dossier
 
 

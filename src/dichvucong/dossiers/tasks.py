@@ -1,0 +1,44 @@
+"""Drafts are reminded, then expire (A7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dichvucong.dossiers.constants import Actor, DossierStatus
+from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.state_machine import TransitionRefused, transition
+
+
+@shared_task(name="dossiers.remind_and_expire_drafts", ignore_result=True)
+def remind_and_expire_drafts() -> dict[str, int]:
+    now = timezone.now()
+    drafts = Dossier.objects.filter(status=DossierStatus.DRAFT).select_related("applicant", "procedure")
+    reminded = expired = 0
+    for dossier in drafts.filter(updated_at__lt=now - timedelta(days=settings.DRAFT_REMIND_AFTER_DAYS),
+                                 draft_reminded_at__isnull=True):
+        applicant = dossier.applicant
+        if applicant.email and applicant.email_confirmed_at:
+            with translation.override(applicant.preferred_language):
+                send_mail(
+                    _("Hồ sơ nháp sắp hết hạn"),
+                    _("Bản nháp hồ sơ “%(procedure)s” sẽ bị hủy sau %(days)s ngày nếu không được nộp.") % {
+                        "procedure": dossier.procedure.name,
+                        "days": settings.DRAFT_EXPIRE_AFTER_DAYS - settings.DRAFT_REMIND_AFTER_DAYS},
+                    None, [applicant.email],
+                )
+        # Marked without touching updated_at: reminding is not the applicant working on it.
+        Dossier.objects.filter(pk=dossier.pk).update(draft_reminded_at=now)
+        reminded += 1
+    for dossier in drafts.filter(updated_at__lt=now - timedelta(days=settings.DRAFT_EXPIRE_AFTER_DAYS)):
+        try:
+            transition(dossier, DossierStatus.CANCELLED, actor_kind=Actor.SYSTEM, reason="Bản nháp hết hạn")
+            expired += 1
+        except TransitionRefused:
+            continue  # submitted meanwhile
+    return {"reminded": reminded, "expired": expired}
