@@ -95,3 +95,22 @@ def test_the_applicant_withdraws_a_submitted_dossier(applicant):
     post_form(client, f"/ho-so/{dossier.pk}/rut/", {"reason": "Nộp nhầm"}, token_from=f"/ho-so/{dossier.pk}/")
     dossier.refresh_from_db()
     assert dossier.status == "withdrawn" and dossier.events.last().reason == "Nộp nhầm"
+
+
+def test_the_receipt_is_also_a_pdf_with_the_code_in_vietnamese(applicant):
+    import io
+
+    from pypdf import PdfReader
+
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    post_form(client, f"/ho-so/{dossier.pk}/", {**birth_data(), "delivery_method": "online", "action": "submit"})
+    dossier.refresh_from_db()
+    response = client.get(f"/ho-so/{dossier.pk}/bien-nhan.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert dossier.code in text and "GIẤY BIÊN NHẬN HỒ SƠ" in text and "Thủ tục đăng ký khai sinh" in text
+    stranger = csrf_client()
+    sign_in_at_level(stranger, verified_citizen(), 3)
+    assert stranger.get(f"/ho-so/{dossier.pk}/bien-nhan.pdf").status_code == 404

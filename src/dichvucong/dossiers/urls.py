@@ -9,6 +9,7 @@ urlpatterns = [
     path("bat-dau/<str:code>/", views.start, name="start"),
     path("<int:pk>/", views.dossier_page, name="dossier"),
     path("<int:pk>/bien-nhan/", views.receipt, name="receipt"),
+    path("<int:pk>/bien-nhan.pdf", views.receipt_pdf, name="receipt-pdf"),
     path("<int:pk>/rut/", views.withdraw, name="withdraw"),
     path("<int:pk>/dinh-kem/", views.upload, name="upload"),
     path("<int:pk>/dinh-kem/<int:attachment_id>/", views.download, name="download"),

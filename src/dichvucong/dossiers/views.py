@@ -191,3 +191,17 @@ def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
                             content_type=attachment.content_type)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    dossier = _own(request, pk)
+    if not dossier.code:
+        return redirect("dossiers:dossier", pk=pk)
+    from dichvucong.dossiers.receipts import receipt_pdf as render_receipt
+
+    response = HttpResponse(render_receipt(dossier, "en" if get_language() == "en" else "vi"),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="bien-nhan-{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
