@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dichvucong.catalog",
     "dichvucong.accounts",
     "dichvucong.dossiers",
+    "dichvucong.datastore",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",

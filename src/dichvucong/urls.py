@@ -27,6 +27,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("tai-khoan/", include("dichvucong.accounts.urls")),
     path("ho-so/", include("dichvucong.dossiers.urls")),
+    path("kho-du-lieu/", include("dichvucong.datastore.urls")),
     path("", include("dichvucong.catalog.urls")),
     prefix_default_language=False,
 )

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dichvucong.accounts.decorators import require_level, step_up_url
 from dichvucong.catalog import selectors as catalog
+from dichvucong.datastore import services as datastore
+from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers import services
 from dichvucong.dossiers.attachments import AttachmentRefused, attach_file
 from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
@@ -96,11 +98,14 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attachment]]]:
+def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attachment], list[StoredDocument]]]:
+    """Each component with its attached files and, for drafts, the stored documents that match it."""
     files: dict[int, list[Attachment]] = {}
     for attachment in dossier.attachments.all():
         files.setdefault(attachment.component_index, []).append(attachment)
-    return [(index, component, files.get(index, []))
+    draft = dossier.status == DossierStatus.DRAFT
+    return [(index, component, files.get(index, []),
+             datastore.offers_for(dossier.applicant, component.get("name", "")) if draft else [])
             for index, component in enumerate(dossier.procedure_version.components or [])]
 
 
@@ -176,10 +181,27 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Hãy chọn tệp để tải lên."))
         return redirect("dossiers:dossier", pk=pk)
     try:
-        attach_file(dossier, applicant=request.user, component_index=index, upload=upload_file)
+        attachment = attach_file(dossier, applicant=request.user, component_index=index, upload=upload_file)
+        if request.POST.get("keep") == "on":  # the person's consent to keep a copy for reuse
+            datastore.keep_attachment(attachment)
         messages.success(request, _("Đã tải lên tệp."))
     except AttachmentRefused as refused:
         messages.error(request, _REFUSALS.get(refused.code, _("Tệp không được chấp nhận.")))
+    return redirect(f"{reverse('dossiers:dossier', args=[pk])}#dinh-kem")
+
+
+@login_required
+@require_POST
+def reuse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a document from the person's data store instead of uploading it again (D1)."""
+    dossier = _own(request, pk)
+    document = get_object_or_404(StoredDocument, pk=request.POST.get("document") or 0, owner=request.user)
+    try:
+        index = int(request.POST.get("component", ""))
+        datastore.reuse_in_dossier(document, dossier, applicant=request.user, component_index=index)
+        messages.success(request, _("Đã dùng giấy tờ từ kho dữ liệu."))
+    except (ValueError, AttachmentRefused, datastore.StoreRefused):
+        messages.error(request, _("Không dùng được giấy tờ này cho hồ sơ."))
     return redirect(f"{reverse('dossiers:dossier', args=[pk])}#dinh-kem")
 
 
