@@ -13,7 +13,8 @@ Field types: text, textarea, date, number, pin, tax_code, phone, email, select, 
 province, commune. Sources: ``attribute:<name>`` (an identity attribute, verified or
 not), ``profile:email`` / ``profile:phone``. A field with ``editable: false`` whose
 value a registry verified is shown but cannot be changed; anything else can be corrected.
-Fields of a section hidden by ``show_if`` are neither required nor kept.
+Fields of a section hidden by ``show_if`` are neither required nor kept. ``show_if`` names a
+checkbox (the page's script hides the section while it is unticked).
 """
 
 from __future__ import annotations
