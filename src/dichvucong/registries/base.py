@@ -268,3 +268,27 @@ def mismatched_field_names(registry: Registry, data: object) -> tuple[str, ...]:
     if not all(isinstance(name, str) and name in IDENTITY_FIELDS for name in names):
         raise RegistryUnavailable(registry, "answer names unknown mismatched fields")
     return tuple(names)
+
+
+def ask_about_person(registry: Registry, path: str, *, pin: str, full_name: str, date_of_birth: date) -> dict:
+    """POST the three facts that identify a person to ``path``, after checking their form.
+
+    Population and social-insurance lookups both ask about a person this way; the
+    checks happen before any call (``ValueError``).
+    """
+    pin = validate_pin(pin)
+    full_name = validate_full_name(full_name)
+    date_of_birth = validate_date_of_birth(date_of_birth)
+    return call_registry(
+        registry, "POST", path,
+        payload={"pin": pin, "full_name": full_name, "date_of_birth": date_of_birth.isoformat()},
+    )
+
+
+def person_result(registry: Registry, body: dict, choices: type, mismatch) -> tuple:  # noqa: ANN001
+    """The answer's result and mismatched fields; a mismatch that names no field is a bad answer."""
+    result = choice_field(registry, body, "result", choices)
+    mismatched = mismatched_field_names(registry, body)
+    if result is mismatch and not mismatched:
+        raise RegistryUnavailable(registry, "mismatch without the fields that differ")
+    return result, mismatched

@@ -10,14 +10,12 @@ from enum import StrEnum
 from .base import (
     Registry,
     RegistryUnavailable,
-    call_registry,
+    ask_about_person,
     choice_field,
     date_field,
     field,
-    mismatched_field_names,
     now,
-    validate_date_of_birth,
-    validate_full_name,
+    person_result,
     validate_pin,
 )
 
@@ -73,19 +71,10 @@ def verify_citizen(*, pin: str, full_name: str, date_of_birth: date) -> CitizenV
     A match is returned only when the registry says so and returns the same PIN.
     """
     registry = Registry.POPULATION
+    body = ask_about_person(registry, "population/v1/citizens/verify", pin=pin, full_name=full_name,
+                            date_of_birth=date_of_birth)
     pin = validate_pin(pin)
-    full_name = validate_full_name(full_name)
-    date_of_birth = validate_date_of_birth(date_of_birth)
-    body = call_registry(
-        registry,
-        "POST",
-        "population/v1/citizens/verify",
-        payload={"pin": pin, "full_name": full_name, "date_of_birth": date_of_birth.isoformat()},
-    )
-    result = choice_field(registry, body, "result", VerificationResult)
-    mismatched = mismatched_field_names(registry, body)
-    if result is VerificationResult.MISMATCH and not mismatched:
-        raise RegistryUnavailable(registry, "mismatch without the fields that differ")
+    result, mismatched = person_result(registry, body, VerificationResult, VerificationResult.MISMATCH)
     citizen = None
     if result is VerificationResult.MATCH:
         data = field(registry, body, "citizen", dict)

@@ -11,13 +11,10 @@ from enum import StrEnum
 from .base import (
     Registry,
     RegistryUnavailable,
-    call_registry,
-    choice_field,
+    ask_about_person,
     field,
-    mismatched_field_names,
     now,
-    validate_date_of_birth,
-    validate_full_name,
+    person_result,
     validate_pin,
 )
 
@@ -53,19 +50,10 @@ def lookup_social_insurance(
     when the registry cannot answer, ``RegistryRejected`` when it refuses our request.
     """
     registry = Registry.SOCIAL_INSURANCE
+    body = ask_about_person(registry, "social-insurance/v1/insured/lookup", pin=pin, full_name=full_name,
+                            date_of_birth=date_of_birth)
     pin = validate_pin(pin)
-    full_name = validate_full_name(full_name)
-    date_of_birth = validate_date_of_birth(date_of_birth)
-    body = call_registry(
-        registry,
-        "POST",
-        "social-insurance/v1/insured/lookup",
-        payload={"pin": pin, "full_name": full_name, "date_of_birth": date_of_birth.isoformat()},
-    )
-    result = choice_field(registry, body, "result", InsuredLookupResult)
-    mismatched = mismatched_field_names(registry, body)
-    if result is InsuredLookupResult.MISMATCH and not mismatched:
-        raise RegistryUnavailable(registry, "mismatch without the fields that differ")
+    result, mismatched = person_result(registry, body, InsuredLookupResult, InsuredLookupResult.MISMATCH)
     code = None
     if result is InsuredLookupResult.FOUND:
         insured = field(registry, body, "insured", dict)
