@@ -23,8 +23,19 @@ def applicant():
     return user, client
 
 
+def hanoi_commune() -> str:
+    from dichvucong.dossiers.eforms import commune_choices
+
+    return dict(commune_choices())["Thành phố Hà Nội"][0][0]
+
+
 def start(client, code: str = BIRTH):
-    return post_form(client, f"/ho-so/bat-dau/{code}/", {}, token_from=f"/thu-tuc/{code}/nop-truc-tuyen/")
+    """Choose the place the procedure needs (a Hà Nội commune or the city), then start a draft."""
+    from dichvucong.dossiers.selectors import receiving_level
+
+    level = receiving_level(Procedure.objects.get(code=code))
+    place = {"commune": {"province": "1", "commune": hanoi_commune()}, "province": {"province": "1"}}.get(level, {})
+    return post_form(client, f"/ho-so/bat-dau/{code}/", place)
 
 
 def test_a_draft_is_saved_and_resumed_then_submitted_once(applicant):
@@ -117,3 +128,24 @@ def test_the_receipt_is_also_a_pdf_with_the_code_in_vietnamese(applicant):
     stranger = csrf_client()
     sign_in_at_level(stranger, verified_citizen(), 3)
     assert stranger.get(f"/ho-so/{dossier.pk}/bien-nhan.pdf").status_code == 404
+
+
+def test_a_commune_level_procedure_goes_to_the_chosen_communes_committee(applicant):
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    assert dossier.agency.level == "commune" and dossier.agency.ward_code == int(hanoi_commune())
+    assert dossier.agency.province_code == 1
+
+
+def test_the_place_must_be_chosen_and_consistent(applicant):
+    from dichvucong.dossiers.eforms import commune_choices
+
+    user, client = applicant
+    page = client.get(f"/ho-so/bat-dau/{BIRTH}/").content.decode()
+    assert 'name="commune"' in page and 'name="province"' in page
+    assert post_form(client, f"/ho-so/bat-dau/{BIRTH}/", {}).status_code == 400
+    saigon = dict(commune_choices())["Thành phố Hồ Chí Minh"][0][0]
+    response = post_form(client, f"/ho-so/bat-dau/{BIRTH}/", {"province": "1", "commune": saigon})
+    assert response.status_code == 400 and "không thuộc" in response.content.decode()
+    assert not Dossier.objects.filter(applicant=user).exists()

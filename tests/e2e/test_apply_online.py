@@ -43,6 +43,10 @@ def test_birth_registration_online(identity_site, open_page, axe_source):  # noq
     page.get_by_role("link", name="Nhập mã từ ứng dụng xác thực").click()
     page.get_by_label("Mã xác thực (6 chữ số)").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Xác nhận").click()
+    page.get_by_role("link", name="Tiếp tục").click()
+    page.get_by_label("Tỉnh, thành phố").select_option("1")  # Hà Nội
+    page.get_by_label("Xã, phường nơi nộp hồ sơ").select_option(index=2)
+    shot(page, "apply-00-place-phone", axe_source)
     page.get_by_role("button", name="Bắt đầu điền tờ khai").click()
     page.wait_for_url(re.compile(r".*/ho-so/\d+/$"))
     assert page.locator("#id_applicant__pin").input_value() == person.pin

@@ -295,7 +295,7 @@ class DossierForm(forms.Form):
         if province_field and commune_field:
             province = data.get(field_name(province_field.key))
             commune = data.get(field_name(commune_field.key))
-            if province and commune and not _commune_in_province(commune, province):
+            if province and commune and not commune_in_province(commune, province):
                 self.add_error(field_name(commune_field.key), _("Xã, phường không thuộc tỉnh, thành phố đã chọn."))
         return data
 
@@ -326,7 +326,7 @@ def _ward_province() -> dict[str, str]:
     return {str(int(w.code.value)): str(int(w.province_code.value)) for w in Ward.iter_all()}
 
 
-def _commune_in_province(commune: str, province: str) -> bool:
+def commune_in_province(commune: str, province: str) -> bool:
     return _ward_province().get(commune) == province
 
 

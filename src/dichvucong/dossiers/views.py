@@ -23,8 +23,17 @@ from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers import services
 from dichvucong.dossiers.attachments import AttachmentRefused, attach_file
 from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
-from dichvucong.dossiers.eforms import build_form, field_name, form_schema, prefill
+from dichvucong.dossiers.eforms import (
+    build_form,
+    commune_choices,
+    commune_in_province,
+    field_name,
+    form_schema,
+    prefill,
+    province_choices,
+)
 from dichvucong.dossiers.models import Attachment, Dossier
+from dichvucong.dossiers.selectors import receiving_agency, receiving_level
 from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
 
 _NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method"}
@@ -47,14 +56,30 @@ def _procedure_level(request: HttpRequest, code: str) -> int:
     return catalog.get_procedure(code).assurance_level
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_level(_procedure_level)
 def start(request: HttpRequest, code: str) -> HttpResponse:
+    """Choose where to file (commune or province, when the procedure is handled there), then
+    a draft is created for that agency."""
     procedure = catalog.get_procedure(code)
-    if procedure.status == "abolished" or procedure.service_level == "offline" or procedure.owner is None:
+    if procedure.status == "abolished" or procedure.service_level == "offline":
         return redirect("catalog:procedure", code=code)
-    dossier = services.create_draft(applicant=request.user, procedure=procedure, agency=procedure.owner)
-    return redirect("dossiers:dossier", pk=dossier.pk)
+    level = receiving_level(procedure)
+    error = ""
+    province, commune = request.POST.get("province", ""), request.POST.get("commune", "")
+    if request.method == "POST":
+        if level == "commune" and province and commune and not commune_in_province(commune, province):
+            error = _("Xã, phường không thuộc tỉnh, thành phố đã chọn.")
+        else:
+            agency = receiving_agency(procedure, province=province, commune=commune)
+            if agency is not None:
+                dossier = services.create_draft(applicant=request.user, procedure=procedure, agency=agency)
+                return redirect("dossiers:dossier", pk=dossier.pk)
+            error = _("Hãy chọn nơi nộp hồ sơ.")
+    return render(request, "dossiers/start.html", {
+        "procedure": procedure, "level": level, "error": error, "province": province, "commune": commune,
+        "provinces": province_choices(), "communes": commune_choices(),
+    }, status=400 if error else 200)
 
 
 @login_required
