@@ -41,12 +41,15 @@ def keep_attachment(attachment) -> StoredDocument:  # noqa: ANN001 - dossiers.At
     return document
 
 
-def offers_for(owner, component_name: str) -> list[StoredDocument]:  # noqa: ANN001
-    """The owner's documents that match a component (same type), valid and not revoked."""
-    wanted = document_type_for(component_name)
-    if wanted == DocumentType.OTHER:
-        return []
-    return list(StoredDocument.objects.filter(owner=owner, document_type=wanted, revoked_at__isnull=True))
+def offers_by_component(owner, component_names: list[str]) -> list[list[StoredDocument]]:  # noqa: ANN001
+    """For each component, the owner's valid documents of the type it asks for (one query)."""
+    wanted = [document_type_for(name) for name in component_names]
+    types = {t for t in wanted if t != DocumentType.OTHER}
+    by_type: dict[str, list[StoredDocument]] = {}
+    if types:
+        for document in StoredDocument.objects.filter(owner=owner, document_type__in=types, revoked_at__isnull=True):
+            by_type.setdefault(document.document_type, []).append(document)
+    return [by_type.get(t, []) for t in wanted]
 
 
 def reuse_in_dossier(document: StoredDocument, dossier, *, applicant, component_index: int):  # noqa: ANN001

@@ -13,6 +13,25 @@ from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.dossiers.state_machine import TransitionRefused, transition
 
 
+class PlaceRefused(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def start_dossier(*, applicant, procedure: Procedure, province: str = "", commune: str = "") -> Dossier:  # noqa: ANN001
+    """A draft for the agency that receives the procedure at the person's chosen place."""
+    from dichvucong.dossiers.eforms import commune_in_province
+    from dichvucong.dossiers.selectors import receiving_agency, receiving_level
+
+    if receiving_level(procedure) == "commune" and province and commune and not commune_in_province(commune, province):
+        raise PlaceRefused("commune_not_in_province")
+    agency = receiving_agency(procedure, province=province, commune=commune)
+    if agency is None:
+        raise PlaceRefused("place_missing")
+    return create_draft(applicant=applicant, procedure=procedure, agency=agency)
+
+
 def create_draft(*, applicant, procedure: Procedure, agency: Agency) -> Dossier:  # noqa: ANN001
     dossier = Dossier.objects.create(
         applicant=applicant, procedure=procedure, procedure_version=procedure.current, agency=agency

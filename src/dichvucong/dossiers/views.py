@@ -26,14 +26,13 @@ from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
 from dichvucong.dossiers.eforms import (
     build_form,
     commune_choices,
-    commune_in_province,
     field_name,
     form_schema,
     prefill,
     province_choices,
 )
 from dichvucong.dossiers.models import Attachment, Dossier
-from dichvucong.dossiers.selectors import receiving_agency, receiving_level
+from dichvucong.dossiers.selectors import receiving_level
 from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
 
 _NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method"}
@@ -64,20 +63,19 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     procedure = catalog.get_procedure(code)
     if procedure.status == "abolished" or procedure.service_level == "offline":
         return redirect("catalog:procedure", code=code)
-    level = receiving_level(procedure)
     error = ""
     province, commune = request.POST.get("province", ""), request.POST.get("commune", "")
     if request.method == "POST":
-        if level == "commune" and province and commune and not commune_in_province(commune, province):
-            error = _("Xã, phường không thuộc tỉnh, thành phố đã chọn.")
-        else:
-            agency = receiving_agency(procedure, province=province, commune=commune)
-            if agency is not None:
-                dossier = services.create_draft(applicant=request.user, procedure=procedure, agency=agency)
-                return redirect("dossiers:dossier", pk=dossier.pk)
-            error = _("Hãy chọn nơi nộp hồ sơ.")
+        try:
+            dossier = services.start_dossier(applicant=request.user, procedure=procedure, province=province,
+                                             commune=commune)
+            return redirect("dossiers:dossier", pk=dossier.pk)
+        except services.PlaceRefused as refused:
+            error = (_("Xã, phường không thuộc tỉnh, thành phố đã chọn.") if refused.code == "commune_not_in_province"
+                     else _("Hãy chọn nơi nộp hồ sơ."))
     return render(request, "dossiers/start.html", {
-        "procedure": procedure, "level": level, "error": error, "province": province, "commune": commune,
+        "procedure": procedure, "level": receiving_level(procedure), "error": error, "province": province,
+        "commune": commune,
         "provinces": province_choices(), "communes": commune_choices(),
     }, status=400 if error else 200)
 
@@ -96,14 +94,15 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     schema = form_schema(dossier.procedure.code)
     known = prefill(schema, request.user)
     language = get_language() or "vi"
-    form = build_form(schema, language=language, prefilled=known, saved=dossier.data)
-    if request.method == "POST":
-        if request.POST.get("action") == "save":
-            data = {k: v for k, v in request.POST.items() if k not in _NOT_FORM_DATA}
-            services.save_draft(dossier, applicant=request.user, data=data)
-            messages.success(request, _("Đã lưu bản nháp. Bạn có thể tiếp tục sau, trên bất kỳ thiết bị nào."))
-            return redirect("dossiers:dossier", pk=dossier.pk)
-        form = build_form(schema, language=language, prefilled=known, data=request.POST)
+    if request.method == "POST" and request.POST.get("action") == "save":
+        data = {k: v for k, v in request.POST.items() if k not in _NOT_FORM_DATA}
+        services.save_draft(dossier, applicant=request.user, data=data)
+        messages.success(request, _("Đã lưu bản nháp. Bạn có thể tiếp tục sau, trên bất kỳ thiết bị nào."))
+        return redirect("dossiers:dossier", pk=dossier.pk)
+    posted = request.method == "POST"
+    form = build_form(schema, language=language, prefilled=known, data=request.POST if posted else None,
+                      saved=None if posted else dossier.data)
+    if posted:
         delivery = request.POST.get("delivery_method", "")
         if form.is_valid() and delivery in DeliveryMethod.values:
             submitted = services.submit_dossier(
@@ -128,10 +127,12 @@ def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attac
     files: dict[int, list[Attachment]] = {}
     for attachment in dossier.attachments.all():
         files.setdefault(attachment.component_index, []).append(attachment)
-    draft = dossier.status == DossierStatus.DRAFT
-    return [(index, component, files.get(index, []),
-             datastore.offers_for(dossier.applicant, component.get("name", "")) if draft else [])
-            for index, component in enumerate(dossier.procedure_version.components or [])]
+    components = dossier.procedure_version.components or []
+    if dossier.status == DossierStatus.DRAFT:
+        offers = datastore.offers_by_component(dossier.applicant, [c.get("name", "") for c in components])
+    else:
+        offers = [[] for component in components]
+    return [(index, component, files.get(index, []), offers[index]) for index, component in enumerate(components)]
 
 
 def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
