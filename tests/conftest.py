@@ -70,6 +70,16 @@ def _tasks_run_in_process():
     app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _payment_callbacks_in_outbox():
+    """The payment platform simulator queues its callbacks instead of posting them: tests
+    read them from ``/sim/payments/outbox`` and deliver them in the order they want."""
+    from django.test import override_settings
+
+    with override_settings(SIM_PAYMENTS_DELIVER_CALLBACKS=False):
+        yield
+
+
 @pytest.fixture
 def in_thread_wsgi():
     """For tests that call the WSGI app directly (httpx's WSGITransport, schemathesis):

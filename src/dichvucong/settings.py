@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "dichvucong.accounts",
     "dichvucong.dossiers",
     "dichvucong.datastore",
+    "dichvucong.payments",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",
@@ -180,6 +182,12 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BEAT_SCHEDULE = {
     "check-registries": {"task": "ops.check_registries", "schedule": 60.0},
     "draft-reminders": {"task": "dossiers.remind_and_expire_drafts", "schedule": 3600.0},
+    # Daily, in the morning (Vietnam time), so a reminder arrives when people read mail.
+    "datastore-expiry-reminders": {"task": "datastore.remind_expiring_documents", "schedule": crontab(hour=7, minute=0)},
+    "payments-recover-pending": {"task": "payments.recover_pending", "schedule": 300.0},
+    "payments-unpaid-reminders": {"task": "payments.remind_and_expire_unpaid", "schedule": 3600.0},
+    # The platform's file for a day is final after midnight; 02:30 leaves it time.
+    "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=2, minute=30)},
 }
 
 # --- Internationalisation ----------------------------------------------------
@@ -230,8 +238,9 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; object-src 'none'"
 )
 # Pages whose forms may end in a redirect to a registered OpenID client (core.middleware).
-CSP_FORM_REDIRECT_PATHS = ("/tai-khoan/", "/en/tai-khoan/", "/oidc/")
-CSP_FORM_ACTION_ORIGINS = "dichvucong.sso.selectors.redirect_origins"
+# and to the payment platform's page (payments).
+CSP_FORM_REDIRECT_PATHS = ("/tai-khoan/", "/en/tai-khoan/", "/oidc/", "/thanh-toan/", "/en/thanh-toan/")
+CSP_FORM_ACTION_ORIGINS = "dichvucong.core.form_redirects.form_redirect_origins"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -297,6 +306,8 @@ DOSSIER_DAY_CUTOFF = os.environ.get("DOSSIER_DAY_CUTOFF", "15:00")
 # A draft untouched this long gets a reminder (A7), then expires (cancelled by the system).
 DRAFT_REMIND_AFTER_DAYS = int(os.environ.get("DRAFT_REMIND_AFTER_DAYS", "20"))
 DRAFT_EXPIRE_AFTER_DAYS = int(os.environ.get("DRAFT_EXPIRE_AFTER_DAYS", "30"))
+# A stored document this close to its valid_until shows "Sắp hết hạn" and its owner is e-mailed once (A7).
+DATASTORE_EXPIRY_REMIND_DAYS = int(os.environ.get("DATASTORE_EXPIRY_REMIND_DAYS", "30"))
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 ATTACHMENT_MAX_PAGES = int(os.environ.get("ATTACHMENT_MAX_PAGES", "50"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default; files stream to disk above it
@@ -305,6 +316,9 @@ MALWARE_SCANNER = os.environ.get("MALWARE_SCANNER", "clamd" if PRODUCTION else "
 CLAMD_HOST = os.environ.get("CLAMD_HOST", "127.0.0.1")
 CLAMD_PORT = int(os.environ.get("CLAMD_PORT", "3310"))
 CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "10"))
+# A filed dossier whose fee is unpaid gets a reminder (A7), then is cancelled.
+UNPAID_REMIND_AFTER_HOURS = int(os.environ.get("UNPAID_REMIND_AFTER_HOURS", "24"))
+UNPAID_EXPIRE_AFTER_DAYS = int(os.environ.get("UNPAID_EXPIRE_AFTER_DAYS", "7"))
 
 # --- Identity (issue 3: B1–B6) -----------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -393,13 +407,27 @@ SIM_CA_BASE_URL = os.environ.get("SIM_CA_BASE_URL", f"{_SIM}/ca/")
 REMOTE_SIGNING_BASE_URL = os.environ.get("REMOTE_SIGNING_BASE_URL", f"{_SIM}/ca/")
 REMOTE_SIGNING_API_TOKEN = os.environ.get("REMOTE_SIGNING_API_TOKEN", "sim-ca-token")
 SIM_CA_DIR = VAR_DIR / "sim-ca"
+# The payment platform simulator's own side (docs/payment-platform-contract.md): its key,
+# its merchants, and when (or whether: the tests' outbox) its callbacks leave.
+SIM_PAYMENTS_SECRET = os.environ.get("SIM_PAYMENTS_SECRET", "sim-payments-secret")
+SIM_PAYMENTS_MERCHANTS = set(env_list("SIM_PAYMENTS_MERCHANTS", "DVC-PORTAL"))
+SIM_PAYMENTS_CALLBACK_DELAY = float(os.environ.get("SIM_PAYMENTS_CALLBACK_DELAY", "1.0"))
+SIM_PAYMENTS_DELIVER_CALLBACKS = env_bool("SIM_PAYMENTS_DELIVER_CALLBACKS", True)
+SIM_PAYMENTS_TIMEOUT_SECONDS = float(os.environ.get("SIM_PAYMENTS_TIMEOUT_SECONDS", "30"))
 EID_SIM_KEY_FILE = VAR_DIR / "eid-sim-key.pem"
 PKI_TRUST_ANCHOR_FILES = env_list("PKI_TRUST_ANCHOR_FILES", "")
-for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET", "REMOTE_SIGNING_API_TOKEN"):
+# The national payment platform (E1); contract in docs/payment-platform-contract.md.
+PAYMENT_PLATFORM_BASE_URL = os.environ.get("PAYMENT_PLATFORM_BASE_URL", f"{_SIM}/payments/")
+PAYMENT_MERCHANT_ID = os.environ.get("PAYMENT_MERCHANT_ID", "DVC-PORTAL")
+PAYMENT_PLATFORM_SECRET = os.environ.get("PAYMENT_PLATFORM_SECRET", "sim-payments-secret")
+PAYMENT_PLATFORM_TIMEOUT = float(os.environ.get("PAYMENT_PLATFORM_TIMEOUT", "5"))
+for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET", "REMOTE_SIGNING_API_TOKEN",
+              "PAYMENT_PLATFORM_SECRET"):
     if PRODUCTION and globals()[_name].startswith("sim-"):
         raise ImproperlyConfigured(f"{_name} must be set in production")
 # Production never falls back to the simulators' addresses.
-for _name in ("REGISTRIES_BASE_URL", "SMS_GATEWAY_BASE_URL", "EID_ISSUER", "REMOTE_SIGNING_BASE_URL"):
+for _name in ("REGISTRIES_BASE_URL", "SMS_GATEWAY_BASE_URL", "EID_ISSUER", "REMOTE_SIGNING_BASE_URL",
+              "PAYMENT_PLATFORM_BASE_URL", "PAYMENT_MERCHANT_ID"):
     if PRODUCTION and _name not in os.environ:
         raise ImproperlyConfigured(f"{_name} must be set in production")
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from dichvucong.accounts.status import authentication_status
 from dichvucong.ops import views as ops_views
+from dichvucong.payments import views as payment_views
 
 urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
@@ -23,11 +24,14 @@ urlpatterns = [
     path("quan-tri/trang-thai-xac-thuc/", authentication_status, name="auth-status"),
     path("quan-tri/", admin.site.urls),
     path("oidc/", include("dichvucong.sso.urls", namespace="oauth2_provider")),
+    # The payment platform's server-to-server callback: no language, no session.
+    path("cong-thanh-toan/thong-bao/", payment_views.notify, name="payments-notify"),
 ]
 urlpatterns += i18n_patterns(
     path("tai-khoan/", include("dichvucong.accounts.urls")),
     path("ho-so/", include("dichvucong.dossiers.urls")),
     path("kho-du-lieu/", include("dichvucong.datastore.urls")),
+    path("thanh-toan/", include("dichvucong.payments.urls")),
     path("", include("dichvucong.catalog.urls")),
     prefix_default_language=False,
 )

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 def index(request):
     """The simulators mounted on this server; each later issue adds its own."""
-    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid", "ca"]})
+    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid", "ca", "payments"]})
 
 
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("sms/", include("simulators.sms.urls")),
     path("eid/", include("simulators.eid.urls")),
     path("ca/", include("simulators.ca.urls")),
+    path("payments/", include("simulators.payments.urls")),
 ]

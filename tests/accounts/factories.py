@@ -11,7 +11,7 @@ from dichvucong.accounts.constants import (
     AttributeSource,
     IdentityProofing,
 )
-from dichvucong.accounts.models import IdentityAttribute, User
+from dichvucong.accounts.models import Business, Delegation, IdentityAttribute, User
 
 PASSWORD = "Mot-mat-khau-dai-2026!"
 _serial = itertools.count(1)
@@ -52,3 +52,29 @@ def verified_citizen(**kwargs) -> User:
         IdentityAttribute.objects.create(user=user, name=name, value=value, source=AttributeSource.POPULATION,
                                          verified_at=now)
     return user
+
+
+class BusinessFactory(factory.django.DjangoModelFactory):
+    """A business the enterprise registry confirmed, held by its legal representative."""
+
+    class Meta:
+        model = Business
+
+    enterprise_code = factory.Sequence(lambda n: f"01{n + 10000000:08d}")
+    name = factory.Sequence(lambda n: f"Công ty TNHH Thử Nghiệm {n}")
+    address = "Số 1 Tràng Tiền, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    representative = factory.SubFactory(UserFactory)
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    """A delegation in force for 30 days to submit dossiers for a business."""
+
+    class Meta:
+        model = Delegation
+
+    business = factory.SubFactory(BusinessFactory)
+    delegate = factory.SubFactory(UserFactory)
+    permissions = factory.LazyFunction(lambda: ["submit_dossiers"])
+    valid_until = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=30))
+    granted_by = factory.LazyAttribute(lambda o: o.business.representative)

@@ -17,11 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 PASSWORD = "Mot-mat-khau-dai-2026!"
 
 
-def test_birth_registration_online(identity_site, open_page, axe_source):  # noqa: F811
-    from simulators.registries.population_data import demo_people
-
-    person = demo_people(14)[13]
-    page, problems = open_page(PHONE)
+def register_with_totp(page, person) -> str:
+    """Register, verify against the population registry, add an authenticator app; its secret."""
     page.goto("/tai-khoan/dang-ky/")
     page.get_by_label("Số định danh cá nhân (12 số trên thẻ căn cước)").fill(person.pin)
     page.get_by_label("Họ và tên").fill(person.full_name)
@@ -38,12 +35,25 @@ def test_birth_registration_online(identity_site, open_page, axe_source):  # noq
     page.get_by_label("Mã xác thực (6 chữ số)").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url("**/tai-khoan/bao-mat/")
+    return secret
 
-    page.goto("/thu-tuc/1.001193/nop-truc-tuyen/")
+
+def step_up_and_start(page, code: str, secret: str, *, at: float) -> None:
+    """Open "apply online", step up with the app's code (``at``: a time window not used yet)."""
+    page.goto(f"/thu-tuc/{code}/nop-truc-tuyen/")
     page.get_by_role("link", name="Nhập mã từ ứng dụng xác thực").click()
-    page.get_by_label("Mã xác thực (6 chữ số)").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_label("Mã xác thực (6 chữ số)").fill(pyotp.TOTP(secret).at(at))
     page.get_by_role("button", name="Xác nhận").click()
     page.get_by_role("link", name="Tiếp tục").click()
+
+
+def test_birth_registration_online(identity_site, open_page, axe_source):  # noqa: F811
+    from simulators.registries.population_data import demo_people
+
+    person = demo_people(14)[13]
+    page, problems = open_page(PHONE)
+    secret = register_with_totp(page, person)
+    step_up_and_start(page, "1.001193", secret, at=time.time() + 30)
     page.get_by_label("Tỉnh, thành phố").select_option("1")  # Hà Nội
     page.get_by_label("Xã, phường nơi nộp hồ sơ").select_option(index=2)
     shot(page, "apply-00-place-phone", axe_source)

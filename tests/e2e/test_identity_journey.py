@@ -33,6 +33,7 @@ def identity_site(site, django_db_blocker):
         SMS_GATEWAY_BASE_URL=f"{site}/sim/sms/",
         MINISTRY_SIM_ISSUER=f"{site}/oidc",
         PUBLIC_BASE_URL=site,
+        PAYMENT_PLATFORM_BASE_URL=f"{site}/sim/payments/",
     ):
         from django.conf import settings
 

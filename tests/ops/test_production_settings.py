@@ -9,7 +9,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def load_settings(extra: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OIDC_", "REGISTRIES_", "SMS_", "EID_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OIDC_", "REGISTRIES_", "SMS_", "EID_",
+                                                                               "PAYMENT_"))}
     env |= {"DJANGO_SETTINGS_MODULE": "dichvucong.settings", "PYTHONPATH": str(SRC), "DJANGO_ENV": "production"}
     env |= extra
     return subprocess.run([sys.executable, "-c", "import dichvucong.settings"], env=env, capture_output=True,
@@ -28,6 +29,8 @@ def complete_env(tmp_path) -> dict[str, str]:
         "SMS_GATEWAY_BASE_URL": "https://sms.example.vn/", "SMS_API_TOKEN": "t2",
         "EID_ISSUER": "https://eid.example.vn", "EID_CLIENT_SECRET": "t3",
         "REMOTE_SIGNING_BASE_URL": "https://ca.example.vn/", "REMOTE_SIGNING_API_TOKEN": "t4",
+        "PAYMENT_PLATFORM_BASE_URL": "https://pay.example.vn/", "PAYMENT_MERCHANT_ID": "DVC",
+        "PAYMENT_PLATFORM_SECRET": "t5",
     }
 
 
@@ -38,7 +41,8 @@ def test_a_complete_production_environment_loads(tmp_path):
 
 def test_each_missing_secret_or_address_stops_the_process(tmp_path):
     env = complete_env(tmp_path)
-    for name in ("SECRET_KEY", "EID_CLIENT_SECRET", "REGISTRIES_BASE_URL", "REMOTE_SIGNING_API_TOKEN"):
+    for name in ("SECRET_KEY", "EID_CLIENT_SECRET", "REGISTRIES_BASE_URL", "REMOTE_SIGNING_API_TOKEN",
+                 "PAYMENT_PLATFORM_SECRET", "PAYMENT_PLATFORM_BASE_URL"):
         result = load_settings({k: v for k, v in env.items() if k != name})
         assert result.returncode != 0 and name in result.stderr, name
 

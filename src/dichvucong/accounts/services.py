@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dichvucong.accounts import audit
@@ -354,3 +355,16 @@ def can_act_for(user: User, business: Business, permission: str) -> bool:
     return any(
         permission in d.permissions for d in Delegation.objects.in_force().filter(business=business, delegate=user)
     )
+
+
+def businesses_acting_for(user: User, permission: str) -> list[Business]:
+    """The businesses ``user`` may act for with ``permission`` now, by name: those they
+    represent and those with a delegation in force. ``can_act_for`` decides each one, so
+    there is still a single rule."""
+    if not user.is_authenticated:
+        return []
+    in_force = Delegation.objects.in_force().filter(delegate=user)
+    candidates = Business.objects.filter(
+        Q(representative=user) | Q(delegations__in=in_force)
+    ).distinct().order_by("name", "pk")
+    return [business for business in candidates if can_act_for(user, business, permission)]

@@ -33,7 +33,7 @@ class SecurityHeadersMiddleware:
         policy = settings.CONTENT_SECURITY_POLICY
         if not request.path.startswith(settings.CSP_FORM_REDIRECT_PATHS):
             return policy
-        origins = import_string(settings.CSP_FORM_ACTION_ORIGINS)()
+        origins = import_string(settings.CSP_FORM_ACTION_ORIGINS)(request.path)
         if not origins:
             return policy
         return policy.replace("form-action 'self'", "form-action 'self' " + " ".join(sorted(origins)))

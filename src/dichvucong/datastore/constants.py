@@ -18,13 +18,17 @@ class DocumentType(models.TextChoices):
     DIPLOMA = "diploma", _("Văn bằng, chứng chỉ")
     BUSINESS_REGISTRATION = "business_registration", _("Giấy chứng nhận đăng ký doanh nghiệp, hộ kinh doanh")
     LAND_CERTIFICATE = "land_certificate", _("Giấy chứng nhận quyền sử dụng đất")
+    RESIDENCE_PROOF = "residence_proof", _("Giấy tờ chứng minh chỗ ở hợp pháp")
     AUTHORISATION = "authorisation", _("Văn bản ủy quyền")
     PHOTO = "photo", _("Ảnh chân dung")
     OTHER = "other", _("Giấy tờ khác")
 
 
 # Folded (no diacritics, lower case) phrases of dossier component names, per document type.
+# The first type whose phrase appears wins: the more specific types come first ("proof of a
+# lawful residence, as held in the electronic ID" asks for the proof, not for an ID card).
 COMPONENT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    DocumentType.RESIDENCE_PROOF: ("cho o hop phap",),
     DocumentType.ID_CARD: ("can cuoc", "chung minh nhan dan"),
     DocumentType.PASSPORT: ("ho chieu",),
     DocumentType.BIRTH_CERTIFICATE: ("giay khai sinh", "ban sao khai sinh"),
@@ -46,3 +50,20 @@ class SignatureStatus(models.TextChoices):
     NONE = "none", _("Không có chữ ký số")
     VALID = "valid", _("Chữ ký số hợp lệ")
     INVALID = "invalid", _("Chữ ký số không hợp lệ")
+
+
+class Validity(models.TextChoices):
+    """Where a stored document stands today; only VALID, EXPIRING and UNDATED may be reused."""
+
+    VALID = "valid", _("Còn hiệu lực")
+    EXPIRING = "expiring", _("Sắp hết hạn")
+    EXPIRED = "expired", _("Hết hạn")
+    NOT_YET_VALID = "not_yet_valid", _("Chưa có hiệu lực")
+    UNDATED = "undated", _("Không ghi thời hạn")
+    REVOKED = "revoked", _("Đã thu hồi")
+
+
+REUSABLE = frozenset({Validity.VALID, Validity.EXPIRING, Validity.UNDATED})
+
+# The domain event published when an issuing agency revokes a result (D1).
+RESULT_REVOKED = "datastore.result_revoked"

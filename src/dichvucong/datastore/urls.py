@@ -7,5 +7,6 @@ app_name = "datastore"
 urlpatterns = [
     path("", views.documents, name="documents"),
     path("<int:pk>/", views.download, name="download"),
+    path("<int:pk>/hieu-luc/", views.validity, name="validity"),
     path("<int:pk>/xoa/", views.delete, name="delete"),
 ]

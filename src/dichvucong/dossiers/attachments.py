@@ -4,6 +4,9 @@ A file is accepted when its content (not its name) is one of the allowed types, 
 not too large, a PDF has no more pages than allowed, and the malware scanner says it is
 clean. It is stored through Django's storage API (object storage in production) under
 a random name and served only to the dossier's applicant (views).
+
+Files are added to a draft, or to a filed dossier while the agency waits for more
+documents (C5); those carry the request's round. Nothing here deletes or replaces a file.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.db import transaction
 from dichvucong.dossiers.constants import DossierStatus
 from dichvucong.dossiers.models import Attachment, Dossier
 from dichvucong.dossiers.scanning import ScannerUnavailable, get_scanner
+from dichvucong.dossiers.selectors import supplement_round
+from dichvucong.dossiers.services import may_file
 
 SIGNATURES = {
     b"%PDF-": "application/pdf",
@@ -26,6 +31,8 @@ SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
 }
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+# A draft being filled in, or a filed dossier the agency asked more documents for (C5).
+ACCEPTS_FILES = frozenset({DossierStatus.DRAFT, DossierStatus.AWAITING_SUPPLEMENT})
 
 
 class AttachmentRefused(Exception):
@@ -49,10 +56,10 @@ def count_pdf_pages(data: bytes) -> int:
 
 
 def attach_file(dossier: Dossier, *, applicant, component_index: int, upload) -> Attachment:  # noqa: ANN001
-    """Check, scan and store ``upload`` for component ``component_index`` of a draft."""
-    if dossier.applicant_id != applicant.pk or dossier.status not in (
-        DossierStatus.DRAFT, DossierStatus.AWAITING_SUPPLEMENT
-    ):
+    """Check, scan and store ``upload`` for component ``component_index`` of a draft, or of
+    a dossier awaiting a supplement (the file is then marked with the request's round).
+    Only the applicant, and for a business's dossier only while they still act for it."""
+    if dossier.status not in ACCEPTS_FILES or not may_file(dossier, applicant):
         raise AttachmentRefused("not_permitted")
     components = dossier.procedure_version.components or []
     if not 0 <= component_index < len(components):
@@ -75,8 +82,14 @@ def attach_file(dossier: Dossier, *, applicant, component_index: int, upload) ->
     if not result.clean:
         raise AttachmentRefused("malware")
     with transaction.atomic():
+        # The status again, locked: the dossier may have been submitted or supplied meanwhile.
+        current = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if current.status not in ACCEPTS_FILES:
+            raise AttachmentRefused("not_permitted")
         attachment = Attachment(
             dossier=dossier, component_index=component_index,
+            supplement_round=supplement_round(current) if current.status == DossierStatus.AWAITING_SUPPLEMENT
+            else None,
             component_name=str(components[component_index].get("name", ""))[:500],
             original_name=(upload.name or "tep")[:200], content_type=content_type, size=len(data), pages=pages,
             sha256=hashlib.sha256(data).hexdigest(),

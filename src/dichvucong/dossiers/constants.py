@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class DossierStatus(models.TextChoices):
     DRAFT = "draft", _("Bản nháp")
+    AWAITING_PAYMENT = "awaiting_payment", _("Chờ thanh toán")
     SUBMITTED = "submitted", _("Đã nộp")
     RECEIVED = "received", _("Đã tiếp nhận")
     PROCESSING = "processing", _("Đang xử lý")

@@ -11,7 +11,9 @@ Schema (JSON, one file per procedure under ``dossiers/eforms/``, docs/eforms.md)
 
 Field types: text, textarea, date, number, pin, tax_code, phone, email, select, checkbox,
 province, commune. Sources: ``attribute:<name>`` (an identity attribute, verified or
-not), ``profile:email`` / ``profile:phone``. A field with ``editable: false`` whose
+not), ``profile:email`` / ``profile:phone``, ``business:name|tax_code|enterprise_code|address``
+(the business a dossier is filed for, from its enterprise registration; ``prefill_for``;
+empty when the person files for themselves). A field with ``editable: false`` whose
 value a registry verified is shown but cannot be changed; anything else can be corrected.
 Fields of a section hidden by ``show_if`` are neither required nor kept. ``show_if`` names a
 checkbox (the page's script hides the section while it is unticked).
@@ -95,7 +97,7 @@ def parse_schema(raw: dict) -> FormSchema:
                     raise SchemaError(f"{key}: defined twice")
                 keys.add(key)
                 source = item.get("source", "")
-                if source and not re.match(r"^(attribute:[a-z_]+|profile:(email|phone))$", source):
+                if source and not re.match(r"^(attribute:[a-z_]+|profile:(email|phone)|business:(name|tax_code|enterprise_code|address))$", source):
                     raise SchemaError(f"{key}: unknown source {source!r}")
                 choices = tuple((str(v), _text(t, key)) for v, t in item.get("choices", []))
                 if item["type"] == "select" and not choices:
@@ -166,7 +168,7 @@ def form_schema(procedure_code: str) -> FormSchema:
 @dataclass(frozen=True)
 class Prefilled:
     value: str
-    source: str  # the attribute's source ("population", "self"…) or "profile"
+    source: str  # the attribute's source ("population", "self"…), "profile" or BUSINESS_REGISTRATION
     verified: bool
 
     @property
@@ -175,7 +177,12 @@ class Prefilled:
 
         if self.source in AttributeSource.values:
             return str(AttributeSource(self.source).label)
+        if self.source == BUSINESS_REGISTRATION:
+            return str(_("Đăng ký doanh nghiệp"))
         return str(_("Hồ sơ tài khoản"))
+
+
+BUSINESS_REGISTRATION = "business_registration"
 
 
 def prefill(schema: FormSchema, user) -> dict[str, Prefilled]:  # noqa: ANN001 - accounts.User
@@ -190,6 +197,23 @@ def prefill(schema: FormSchema, user) -> dict[str, Prefilled]:  # noqa: ANN001 -
         elif kind == "profile" and getattr(user, name, ""):
             confirmed = bool(getattr(user, f"{name}_confirmed_at", None))
             known[spec.key] = Prefilled(getattr(user, name), "profile", confirmed)
+    return known
+
+
+def prefill_for(schema: FormSchema, dossier) -> dict[str, Prefilled]:  # noqa: ANN001 - dossiers.Dossier
+    """What ``prefill`` knows of the applicant and, for a dossier filed for a business, the
+    business's registered name, code and address (``business:`` sources), verified when
+    the enterprise registry confirmed the business."""
+    known = prefill(schema, dossier.applicant)
+    business = dossier.business
+    if business is None:
+        return known
+    values = {"name": business.name, "tax_code": business.enterprise_code,
+              "enterprise_code": business.enterprise_code, "address": business.address}
+    for _section, spec in schema.fields():
+        kind, _, name = spec.source.partition(":")
+        if kind == "business" and values.get(name):
+            known[spec.key] = Prefilled(values[name], BUSINESS_REGISTRATION, business.verified_at is not None)
     return known
 
 

@@ -93,7 +93,12 @@ def _attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    """A checked, scanned document for one dossier component (C2)."""
+    """A checked, scanned document for one dossier component (C2).
+
+    Never deleted nor overwritten once the dossier is filed: a file supplied in answer to
+    the agency's n-th request for more documents (C5) is a new row with
+    ``supplement_round`` n, next to the file it completes or replaces.
+    """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
     component_index = models.PositiveSmallIntegerField()
@@ -105,6 +110,8 @@ class Attachment(models.Model):
     pages = models.PositiveSmallIntegerField(default=1)
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # None: filed with the dossier; n: supplied in answer to the n-th request for more documents.
+    supplement_round = models.PositiveSmallIntegerField(_("lần bổ sung"), null=True, blank=True)
 
     class Meta:
         ordering = ["component_index", "uploaded_at"]

@@ -1,8 +1,21 @@
-"""Where a dossier goes: the receiving agency for a procedure and the person's place."""
+"""Where a dossier goes (the receiving agency for a procedure and the person's place) and
+for whom it may be filed (the person, or a business they act for); the agency's requests
+for more documents."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from dichvucong.accounts import services as accounts
+from dichvucong.accounts.constants import DelegatedPermission
+from dichvucong.catalog.constants import Target
 from dichvucong.catalog.models import Agency, Procedure
+from dichvucong.dossiers.constants import DossierStatus
+from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.dossiers.routing import COMMITTEE, provincial_route
+
+if TYPE_CHECKING:
+    from dichvucong.accounts.models import Business
 
 LEVEL_ORDER = ("commune", "province", "ministry")
 
@@ -14,8 +27,11 @@ def receiving_level(procedure: Procedure) -> str:
 
 
 def receiving_agency(procedure: Procedure, *, province: str = "", commune: str = "") -> Agency | None:
-    """The agency that receives the dossier: the commune's or province's People's Committee
-    for procedures handled there, else the publishing agency. None when the place is missing."""
+    """The agency that receives the dossier: the commune's People's Committee for a
+    commune-level procedure; for a province-level one the province's department in charge
+    (``routing.provincial_route``), or its People's Committee when the committee handles it
+    itself, no department is found, or the province has no agency of that kind; else the
+    publishing agency. None when the place is missing or unknown."""
     level = receiving_level(procedure)
     if level == "commune":
         if not (province.isdigit() and commune.isdigit()):
@@ -24,5 +40,38 @@ def receiving_agency(procedure: Procedure, *, province: str = "", commune: str =
     if level == "province":
         if not province.isdigit():
             return None
-        return Agency.objects.filter(level="province", kind="ubnd", province_code=int(province)).first()
+        kind = provincial_route(procedure).kind
+        candidates = Agency.objects.filter(
+            level="province", province_code=int(province), kind__in={kind, COMMITTEE}
+        )
+        return min(candidates, key=lambda agency: agency.kind == COMMITTEE, default=None)
     return procedure.owner
+
+
+ORGANISATION_TARGETS = frozenset({Target.BUSINESS, Target.ORGANISATION})
+
+
+def filed_by_organisations(procedure: Procedure) -> bool:
+    """Does the procedure's current version name businesses or organisations among its targets?"""
+    targets = procedure.current.targets if procedure.current else procedure.targets
+    return bool(ORGANISATION_TARGETS & set(targets or []))
+
+
+def businesses_for_filing(applicant, procedure: Procedure) -> list[Business]:  # noqa: ANN001 - accounts.User
+    """The businesses ``applicant`` may file ``procedure`` for now (B1): none when the
+    procedure is not for organisations; else those they represent or hold a delegation
+    in force to submit dossiers for."""
+    if not filed_by_organisations(procedure):
+        return []
+    return accounts.businesses_acting_for(applicant, DelegatedPermission.SUBMIT_DOSSIERS)
+
+
+def supplement_request(dossier: Dossier) -> DossierEvent | None:
+    """The agency's latest request for more documents: its reason says what to supply."""
+    return dossier.events.filter(to_status=DossierStatus.AWAITING_SUPPLEMENT).order_by("-at", "-pk").first()
+
+
+def supplement_round(dossier: Dossier) -> int:
+    """How many times the agency has asked for more documents (0: never). Files supplied in
+    answer to the n-th request carry n."""
+    return dossier.events.filter(to_status=DossierStatus.AWAITING_SUPPLEMENT).count()

@@ -30,6 +30,10 @@ class Rule:
 TRANSITIONS: dict[tuple[str, str], Rule] = {
     (S.DRAFT, S.SUBMITTED): Rule(frozenset({A.APPLICANT})),
     (S.DRAFT, S.CANCELLED): Rule(frozenset({A.APPLICANT, A.SYSTEM})),  # the system: an expired draft
+    # A procedure with fees: filed, but it reaches the agency only once the payment is confirmed.
+    (S.DRAFT, S.AWAITING_PAYMENT): Rule(frozenset({A.APPLICANT})),
+    (S.AWAITING_PAYMENT, S.SUBMITTED): Rule(frozenset({A.SYSTEM})),  # the payment platform confirmed
+    (S.AWAITING_PAYMENT, S.CANCELLED): Rule(frozenset({A.APPLICANT, A.SYSTEM})),  # the system: left unpaid
     (S.SUBMITTED, S.RECEIVED): Rule(frozenset({A.OFFICIAL, A.SYSTEM})),
     (S.SUBMITTED, S.REFUSED): Rule(frozenset({A.OFFICIAL}), reason_required=True),
     (S.SUBMITTED, S.WITHDRAWN): Rule(frozenset({A.APPLICANT})),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/bien-nhan/", views.receipt, name="receipt"),
     path("<int:pk>/bien-nhan.pdf", views.receipt_pdf, name="receipt-pdf"),
     path("<int:pk>/rut/", views.withdraw, name="withdraw"),
+    path("<int:pk>/bo-sung/", views.supplement, name="supplement"),
     path("<int:pk>/dinh-kem/", views.upload, name="upload"),
     path("<int:pk>/dung-lai/", views.reuse, name="reuse"),
     path("<int:pk>/dinh-kem/<int:attachment_id>/", views.download, name="download"),

@@ -1,4 +1,5 @@
-"""The applicant's dossier pages: start, fill in (save or submit), receipt, my dossiers."""
+"""The applicant's dossier pages: start (for themselves or a business), fill in (save or
+submit), receipt, supplement, my dossiers."""
 
 from __future__ import annotations
 
@@ -28,11 +29,16 @@ from dichvucong.dossiers.eforms import (
     commune_choices,
     field_name,
     form_schema,
-    prefill,
+    prefill_for,
     province_choices,
 )
 from dichvucong.dossiers.models import Attachment, Dossier
-from dichvucong.dossiers.selectors import receiving_level
+from dichvucong.dossiers.selectors import (
+    businesses_for_filing,
+    receiving_level,
+    supplement_request,
+    supplement_round,
+)
 from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
 
 _NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method"}
@@ -47,7 +53,7 @@ def _own(request: HttpRequest, pk: int) -> Dossier:
 
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    dossiers = Dossier.objects.filter(applicant=request.user).select_related("procedure", "agency")
+    dossiers = Dossier.objects.filter(applicant=request.user).select_related("procedure", "agency", "business")
     return render(request, "dossiers/list.html", {"dossiers": dossiers[:200]})
 
 
@@ -58,25 +64,34 @@ def _procedure_level(request: HttpRequest, code: str) -> int:
 @require_http_methods(["GET", "POST"])
 @require_level(_procedure_level)
 def start(request: HttpRequest, code: str) -> HttpResponse:
-    """Choose where to file (commune or province, when the procedure is handled there), then
-    a draft is created for that agency."""
+    """Choose where to file (commune or province, when the procedure is handled there) and,
+    for a procedure open to organisations, for whom (the person or a business they act for);
+    then a draft is created for that agency. A business not offered is a 400, never a draft."""
     procedure = catalog.get_procedure(code)
     if procedure.status == "abolished" or procedure.service_level == "offline":
         return redirect("catalog:procedure", code=code)
     error = ""
     province, commune = request.POST.get("province", ""), request.POST.get("commune", "")
+    businesses = businesses_for_filing(request.user, procedure)
+    filer = request.POST.get("filer", "self")[:32]
+    business = next((b for b in businesses if str(b.pk) == filer), None)
     if request.method == "POST":
         try:
+            if filer not in ("", "self") and business is None:
+                raise services.FilingRefused("not_allowed_for_business")  # forged, or no longer allowed
             dossier = services.start_dossier(applicant=request.user, procedure=procedure, province=province,
-                                             commune=commune)
+                                             commune=commune, business=business)
             return redirect("dossiers:dossier", pk=dossier.pk)
         except services.PlaceRefused as refused:
             error = (_("Xã, phường không thuộc tỉnh, thành phố đã chọn.") if refused.code == "commune_not_in_province"
                      else _("Hãy chọn nơi nộp hồ sơ."))
+        except services.FilingRefused:
+            error = _("Bạn không được nộp hồ sơ thay cho doanh nghiệp, tổ chức này.")
     return render(request, "dossiers/start.html", {
         "procedure": procedure, "level": receiving_level(procedure), "error": error, "province": province,
         "commune": commune,
         "provinces": province_choices(), "communes": commune_choices(),
+        "businesses": businesses, "filer": str(business.pk) if business else "self",
     }, status=400 if error else 200)
 
 
@@ -84,6 +99,8 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
+    if dossier.status == DossierStatus.AWAITING_PAYMENT:
+        return redirect("payments:pay", pk=dossier.pk)
     if dossier.status != DossierStatus.DRAFT:
         if request.method == "POST" and request.POST.get("submission_key") == dossier.submission_key:
             return redirect("dossiers:receipt", pk=dossier.pk)  # the same submission again: its receipt
@@ -92,7 +109,7 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.assurance_level < level:
         return redirect(step_up_url(level, request.get_full_path()))
     schema = form_schema(dossier.procedure.code)
-    known = prefill(schema, request.user)
+    known = prefill_for(schema, dossier)
     language = get_language() or "vi"
     if request.method == "POST" and request.POST.get("action") == "save":
         data = {k: v for k, v in request.POST.items() if k not in _NOT_FORM_DATA}
@@ -105,10 +122,16 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     if posted:
         delivery = request.POST.get("delivery_method", "")
         if form.is_valid() and delivery in DeliveryMethod.values:
-            submitted = services.submit_dossier(
-                dossier, applicant=request.user, submission_key=request.POST.get("submission_key", "")[:64]
-                or uuid.uuid4().hex, delivery_method=delivery, data=form.cleaned_dossier_data(),
-            )
+            try:
+                submitted = services.submit_dossier(
+                    dossier, applicant=request.user, submission_key=request.POST.get("submission_key", "")[:64]
+                    or uuid.uuid4().hex, delivery_method=delivery, data=form.cleaned_dossier_data(),
+                )
+            except services.FilingRefused:
+                messages.error(request, _("Bạn không còn được nộp hồ sơ này thay cho doanh nghiệp."))
+                return redirect("dossiers:mine")
+            if submitted.status == DossierStatus.AWAITING_PAYMENT:
+                return redirect("payments:pay", pk=submitted.pk)
             return redirect("dossiers:receipt", pk=submitted.pk)
         if delivery not in DeliveryMethod.values:
             messages.error(request, _("Hãy chọn cách nhận kết quả."))
@@ -123,12 +146,13 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attachment], list[StoredDocument]]]:
-    """Each component with its attached files and, for drafts, the stored documents that match it."""
+    """Each component with its attached files and, while files are accepted (a draft, a
+    supplement), the stored documents that match it."""
     files: dict[int, list[Attachment]] = {}
     for attachment in dossier.attachments.all():
         files.setdefault(attachment.component_index, []).append(attachment)
     components = dossier.procedure_version.components or []
-    if dossier.status == DossierStatus.DRAFT:
+    if dossier.status in (DossierStatus.DRAFT, DossierStatus.AWAITING_SUPPLEMENT):
         offers = datastore.offers_by_component(dossier.applicant, [c.get("name", "") for c in components])
     else:
         offers = [[] for component in components]
@@ -140,10 +164,16 @@ def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     language = "en" if get_language() == "en" else "vi"
     answers = [(spec.label[language], dossier.data.get(spec.key)) for _, spec in schema.fields()
                if dossier.data.get(spec.key) not in (None, "", False)]
+    # A delegate whose delegation ended still sees the dossier they filed, but no longer acts on it.
+    may_act = services.may_file(dossier, request.user)
+    awaiting = dossier.status == DossierStatus.AWAITING_SUPPLEMENT
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "events": dossier.events.select_related("actor"), "answers": answers,
-        "can_withdraw": DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
-        "components": _components_with_files(dossier),
+        "can_withdraw": may_act and DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
+        "components": _components_with_files(dossier), "may_act": may_act,
+        "supplement_request": supplement_request(dossier) if awaiting else None,
+        "can_supplement": may_act and awaiting,
+        "current_round": supplement_round(dossier) if awaiting else None,
     })
 
 
@@ -167,6 +197,32 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("Đã rút hồ sơ."))
     except TransitionRefused:
         messages.error(request, _("Hồ sơ này không thể rút nữa."))
+    return redirect("dossiers:dossier", pk=pk)
+
+
+def _step_up(request: HttpRequest, dossier: Dossier) -> HttpResponse | None:
+    """A redirect to step up when the session is below the procedure's level (B4), else None."""
+    level = dossier.procedure.assurance_level
+    if request.assurance_level < level:
+        return redirect(step_up_url(level, reverse("dossiers:dossier", args=[dossier.pk])))
+    return None
+
+
+@login_required
+@require_POST
+def supplement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send what the agency asked for (C5): the files uploaded since its request and a note."""
+    dossier = _own(request, pk)
+    if stepping_up := _step_up(request, dossier):
+        return stepping_up
+    try:
+        services.supply_supplement(dossier, applicant=request.user, note=request.POST.get("note", "")[:2000])
+        messages.success(request, _("Đã gửi bổ sung. Hồ sơ được chuyển lại cho cơ quan để xử lý tiếp."))
+    except services.FilingRefused:
+        messages.error(request, _("Bạn không còn được nộp hồ sơ thay cho doanh nghiệp, tổ chức này."))
+    except TransitionRefused as refused:
+        messages.error(request, _("Hãy tải lên giấy tờ bổ sung hoặc ghi chú trước khi gửi.")
+                       if refused.code == "nothing_supplied" else _("Hồ sơ này không ở trạng thái chờ bổ sung."))
     return redirect("dossiers:dossier", pk=pk)
 
 
@@ -198,6 +254,8 @@ _REFUSALS = {
 @require_POST
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     dossier = _own(request, pk)
+    if stepping_up := _step_up(request, dossier):
+        return stepping_up
     upload_file = request.FILES.get("file")
     try:
         index = int(request.POST.get("component", ""))
@@ -221,6 +279,8 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 def reuse(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a document from the person's data store instead of uploading it again (D1)."""
     dossier = _own(request, pk)
+    if stepping_up := _step_up(request, dossier):
+        return stepping_up
     document = get_object_or_404(StoredDocument, pk=request.POST.get("document") or 0, owner=request.user)
     try:
         index = int(request.POST.get("component", ""))

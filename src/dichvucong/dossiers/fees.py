@@ -1,0 +1,44 @@
+"""What a dossier costs (E1): the fees of the channel it is filed through, from the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dichvucong.dossiers.models import Dossier
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    label: str
+    amount: int  # whole đồng
+
+
+@dataclass(frozen=True)
+class Fees:
+    lines: tuple[FeeLine, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+
+def online_channel(dossier: Dossier) -> dict | None:
+    """The online channel of the procedure version the dossier is filed under (else the first)."""
+    channels = dossier.procedure_version.channels or []
+    return next((c for c in channels if c.get("channel") == "online"), channels[0] if channels else None)
+
+
+def fees_due(dossier: Dossier) -> Fees:
+    """The fees the catalog lists for filing online; free lines ("Miễn phí") are dropped.
+
+    The catalog's amounts are what the publishing agency declared; where its text says the
+    fee depends on the case, the parsed amount is the one published and the agency's text
+    is shown beside it (docs/payments.md).
+    """
+    channel = online_channel(dossier) or {}
+    lines = []
+    for fee in channel.get("fees") or []:
+        amount = fee.get("amount")
+        if isinstance(amount, int | float) and amount > 0:
+            lines.append(FeeLine(label=str(fee.get("label") or ""), amount=int(amount)))
+    return Fees(lines=tuple(lines))

@@ -1,0 +1,1 @@
+"""Simulator of the national payment platform (docs/payment-platform-contract.md)."""
