@@ -16,7 +16,13 @@ from pypdf import PdfReader
 
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import services
-from dichvucong.payments.models import Difference, NoticeOutcome, Payment, PaymentNotice, ReconciliationRun
+from dichvucong.payments.models import (
+    Difference,
+    NoticeOutcome,
+    Payment,
+    PaymentNotice,
+    ReconciliationRun,
+)
 from dichvucong.payments.reconciliation import reconcile
 from tests.accounts.factories import verified_citizen
 from tests.accounts.helpers import csrf_client, post_form
