@@ -50,6 +50,7 @@ def test_a_dossier_with_fees_waits_for_its_payment_then_reaches_the_agency(payer
     response = client.get(f"/thanh-toan/ho-so/{awaiting.pk}/")
     page = response.content.decode()
     assert 'data-total="7000"' in page and "7.000 ₫" in page
+    assert "Phí, lệ phí" in page and "7.000 đồng/lần đăng ký" in page  # the line, and the agency's rule
     # "Pay" ends in a redirect to the platform: the CSP lets that form lead there, and only there.
     origin = platform_sim.base.rsplit("/sim/", 1)[0]
     assert f"form-action 'self' {origin};" in response["Content-Security-Policy"]
@@ -66,6 +67,7 @@ def test_a_dossier_with_fees_waits_for_its_payment_then_reaches_the_agency(payer
     assert payment.status == "paid" and payment.confirmed_via == "callback" and payment.method == "card"
     shown = client.get(f"/thanh-toan/{payment.reference}/").content.decode()
     assert 'data-payment-status="paid"' in shown and awaiting.code in shown
+    assert f"/thanh-toan/{payment.reference}/bien-lai.pdf" in client.get(f"/ho-so/{awaiting.pk}/").content.decode()
     pdf = client.get(f"/thanh-toan/{payment.reference}/bien-lai.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.getvalue())).pages)
     assert payment.receipt_number in text and "7.000 đồng" in text and awaiting.code in text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from dichvucong.dossiers.models import Dossier
 
@@ -16,6 +19,7 @@ class FeeLine:
 @dataclass(frozen=True)
 class Fees:
     lines: tuple[FeeLine, ...]
+    rule: str = ""  # the agency's published text about the fee, shown beside the amounts
 
     @property
     def total(self) -> int:
@@ -40,5 +44,13 @@ def fees_due(dossier: Dossier) -> Fees:
     for fee in channel.get("fees") or []:
         amount = fee.get("amount")
         if isinstance(amount, int | float) and amount > 0:
-            lines.append(FeeLine(label=str(fee.get("label") or ""), amount=int(amount)))
-    return Fees(lines=tuple(lines))
+            lines.append(FeeLine(label=_line_label(str(fee.get("label") or "")), amount=int(amount)))
+    return Fees(lines=tuple(lines), rule=str(channel.get("fee_text") or "").strip())
+
+
+_AMOUNT_ONLY = re.compile(r"[\d.,\s]+(việt nam đồng|đồng|vnđ|vnd|đ)?", re.IGNORECASE)
+
+
+def _line_label(label: str) -> str:
+    """The catalog often labels a fee with its amount alone ("7,000 Việt Nam Đồng")."""
+    return _("Phí, lệ phí") if not label or _AMOUNT_ONLY.fullmatch(label.strip()) else label
