@@ -149,3 +149,25 @@ def test_the_place_must_be_chosen_and_consistent(applicant):
     response = post_form(client, f"/ho-so/bat-dau/{BIRTH}/", {"province": "1", "commune": saigon})
     assert response.status_code == 400 and "không thuộc" in response.content.decode()
     assert not Dossier.objects.filter(applicant=user).exists()
+
+
+def test_the_page_saves_the_draft_in_the_background(applicant):
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    saved = post_form(client, f"/ho-so/{dossier.pk}/", {"action": "save", "autosave": "1",
+                                                       "child__full_name": "Trần Bảo Ngọc"})
+    assert saved.status_code == 204 and not saved.content
+    dossier.refresh_from_db()
+    assert dossier.data == {"child__full_name": "Trần Bảo Ngọc"}  # the flag itself is not kept
+    # A background save arriving after the submission changes nothing and is no error.
+    form_page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form_page).group(1)
+    post_form(client, f"/ho-so/{dossier.pk}/", {**birth_data(), "delivery_method": "online", "submission_key": key,
+                                               "action": "submit"})
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page).group(1)
+    late = client.post(f"/ho-so/{dossier.pk}/", {"action": "save", "autosave": "1", "csrfmiddlewaretoken": token,
+                                                 "child__full_name": "Sau khi nộp"})
+    dossier.refresh_from_db()
+    assert late.status_code in (200, 409) and dossier.status == "submitted"
+    assert dossier.data["child.full_name"] == "Nguyễn Minh An"

@@ -55,6 +55,7 @@ def test_birth_registration_online(identity_site, open_page, axe_source):  # noq
     secret = register_with_totp(page, person)
     step_up_and_start(page, "1.001193", secret, at=time.time() + 30)
     page.get_by_label("Tỉnh, thành phố").select_option("1")  # Hà Nội
+    page.locator("#commune option").nth(2).wait_for(state="attached")  # Hà Nội's communes, swapped in by htmx
     page.get_by_label("Xã, phường nơi nộp hồ sơ").select_option(index=2)
     shot(page, "apply-00-place-phone", axe_source)
     page.get_by_role("button", name="Bắt đầu điền tờ khai").click()
@@ -77,6 +78,7 @@ def test_birth_registration_online(identity_site, open_page, axe_source):  # noq
     page.locator("#id_child__date_of_birth").fill("2026-11-20")
     page.locator("#id_child__sex").select_option("male")
     page.locator("#id_child__province").select_option("1")
+    page.locator("#id_child__commune option").nth(2).wait_for(state="attached")  # swapped in by htmx
     page.locator("#id_child__commune").select_option(index=2)
     page.get_by_role("button", name="Nộp hồ sơ").click()
     page.wait_for_url(re.compile(r".*/ho-so/\d+/bien-nhan/$"))

@@ -63,13 +63,6 @@ def test_temporary_residence_paid_online_then_the_kept_document_is_reused(
     assert page.locator("#id_applicant__pin").input_value() == person.pin  # from the population registry
     assert page.locator("#id_applicant__full_name").input_value() == person.full_name
 
-    # The document, once, kept in the personal data store for next time.
-    page.locator("#file-0").set_input_files(str(proof_pdf))
-    page.locator("#file-0").locator("xpath=..").get_by_label("Lưu vào kho dữ liệu cá nhân để dùng lại").check()
-    page.locator("#file-0").locator("xpath=..").get_by_role("button", name="Tải lên").click()
-    arrive(page, r".*/ho-so/\d+/")
-    assert page.get_by_role("link", name="hop-dong-thue-nha.pdf").count() == 1
-
     page.locator("#id_residence__province").select_option("1")
     page.locator("#id_residence__commune option").nth(2).wait_for(state="attached")
     page.locator("#id_residence__commune").select_option(index=2)
@@ -78,6 +71,17 @@ def test_temporary_residence_paid_online_then_the_kept_document_is_reused(
     page.locator("#id_residence__months").fill("12")
     page.locator("#id_residence__reason").select_option(index=1)
     page.locator("#id_declaration__declaration").check()
+    # Saved by the page itself a few seconds after the last keystroke: the upload below,
+    # which leaves the page, loses nothing.
+    page.locator("[data-autosave-status]").filter(has_text="Đã tự động lưu").wait_for()
+    # The document, once, kept in the personal data store for next time.
+    page.locator("#file-0").set_input_files(str(proof_pdf))
+    page.locator("#file-0").locator("xpath=..").get_by_label("Lưu vào kho dữ liệu cá nhân để dùng lại").check()
+    page.locator("#file-0").locator("xpath=..").get_by_role("button", name="Tải lên").click()
+    arrive(page, r".*/ho-so/\d+/")
+    assert page.get_by_role("link", name="hop-dong-thue-nha.pdf").count() == 1
+
+    assert page.locator("#id_residence__street_address").input_value() == "12 Phố Huế"
     shot(page, "pay-01-form-phone", axe_source)
     page.get_by_role("button", name="Nộp hồ sơ").click()
     page.wait_for_load_state()

@@ -30,6 +30,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from vietnam_provinces import Province, Ward
 
@@ -241,18 +242,51 @@ class PhoneField(forms.CharField):
         return phone
 
 
+# Administrative units are read from ``vietnam_provinces`` once per process: 34 provinces and
+# 3,321 communes that only change with a new release of the package.
+
+
 @lru_cache(maxsize=1)
 def province_choices() -> list[tuple[str, str]]:
     return [(str(int(p.code.value)), p.name) for p in Province.iter_all()]
 
 
 @lru_cache(maxsize=1)
-def commune_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    names = dict(province_choices())
+def _communes_by_province() -> dict[str, tuple[tuple[str, str], ...]]:
     grouped: dict[str, list[tuple[str, str]]] = {}
     for ward in Ward.iter_all():
         grouped.setdefault(str(int(ward.province_code.value)), []).append((str(int(ward.code.value)), ward.name))
-    return [(names[code], sorted(wards, key=lambda w: w[1])) for code, wards in grouped.items()]
+    return {code: tuple(sorted(wards, key=lambda w: w[1])) for code, wards in grouped.items()}
+
+
+def is_province(code: str) -> bool:
+    return code in _communes_by_province()
+
+
+def communes_of(province: str) -> tuple[tuple[str, str], ...]:
+    """The communes of ``province`` (its code), by name; none for an unknown code."""
+    return _communes_by_province().get(province, ())
+
+
+def commune_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every commune, grouped by the name of its province."""
+    names = dict(province_choices())
+    return [(names[code], list(wards)) for code, wards in _communes_by_province().items()]
+
+
+class CommuneField(forms.ChoiceField):
+    """A commune of Vietnam. Its choices, what the select shows, are only the communes of the
+    province chosen in the same form (``DossierForm`` sets them per form, a few dozen options
+    instead of 3,321); it accepts any commune's code, and ``DossierForm.clean`` refuses one
+    outside the chosen province with an error that says so."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in _ward_province()
+
+
+def commune_prompt(province: str) -> str:
+    """The empty option of a commune select: a prompt to choose the province first."""
+    return "—" if is_province(province) else str(_("Chọn tỉnh, thành phố trước"))
 
 
 def _form_field(spec: FieldSpec, language: str) -> forms.Field:
@@ -281,7 +315,7 @@ def _form_field(spec: FieldSpec, language: str) -> forms.Field:
     if spec.type == "province":
         return forms.ChoiceField(choices=[("", "—")] + province_choices(), **options)
     if spec.type == "commune":
-        return forms.ChoiceField(choices=[("", "—")] + commune_choices(), **options)
+        return CommuneField(**options)  # the choices: DossierForm._offer_communes
     return forms.CharField(max_length=spec.max_length, **options)
 
 
@@ -293,6 +327,37 @@ class DossierForm(forms.Form):
     """Built from a schema by ``build_form``; ``cleaned_dossier_data()`` gives the stored shape."""
 
     schema: FormSchema
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._offer_communes()
+
+    def _address_fields(self) -> tuple[FieldSpec | None, FieldSpec | None]:
+        province = next((s for _, s in self.schema.fields() if s.type == "province"), None)
+        commune = next((s for _, s in self.schema.fields() if s.type == "commune"), None)
+        return province, commune
+
+    def _offer_communes(self) -> None:
+        """The commune select lists the communes of the province chosen (posted, or saved or
+        prefilled); none chosen, only a prompt to choose it. Changing the province asks for
+        the new list (htmx, ``dossiers:communes``); without JavaScript, the province field's
+        ``updates_communes`` button (action "communes") saves the draft and the page comes back
+        at the commune select, with the list."""
+        province_spec, commune_spec = self._address_fields()
+        if commune_spec is None:
+            return
+        commune = self[field_name(commune_spec.key)]
+        province = str(self[field_name(province_spec.key)].value() or "") if province_spec else ""
+        commune.field.choices = [("", commune_prompt(province)), *communes_of(province)]
+        if province_spec is None:
+            return
+        province_field = self.fields[field_name(province_spec.key)]
+        province_field.updates_communes = True
+        province_field.widget.attrs.update({
+            "hx-get": reverse("dossiers:communes"), "hx-trigger": "change", "hx-sync": "this:replace",
+            "hx-target": f"#{commune.id_for_label}", "hx-swap": "innerHTML",
+            "data-commune-list": True, "aria-controls": commune.id_for_label,
+        })
 
     def _section_shown(self, section: SectionSpec) -> bool:
         rule = section.show_if
@@ -314,13 +379,14 @@ class DossierForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        province_field = next((s for _, s in self.schema.fields() if s.type == "province"), None)
-        commune_field = next((s for _, s in self.schema.fields() if s.type == "commune"), None)
+        province_field, commune_field = self._address_fields()
         if province_field and commune_field:
             province = data.get(field_name(province_field.key))
             commune = data.get(field_name(commune_field.key))
             if province and commune and not commune_in_province(commune, province):
                 self.add_error(field_name(commune_field.key), _("Xã, phường không thuộc tỉnh, thành phố đã chọn."))
+            elif commune and not province and field_name(province_field.key) not in self.errors:
+                self.add_error(field_name(commune_field.key), _("Hãy chọn tỉnh, thành phố trước."))
         return data
 
     def cleaned_dossier_data(self) -> dict[str, Any]:

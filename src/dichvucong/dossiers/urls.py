@@ -7,6 +7,7 @@ app_name = "dossiers"
 urlpatterns = [
     path("", views.my_dossiers, name="mine"),
     path("bat-dau/<str:code>/", views.start, name="start"),
+    path("xa-phuong/", views.communes, name="communes"),
     path("<int:pk>/", views.dossier_page, name="dossier"),
     path("<int:pk>/bien-nhan/", views.receipt, name="receipt"),
     path("<int:pk>/bien-nhan.pdf", views.receipt_pdf, name="receipt-pdf"),

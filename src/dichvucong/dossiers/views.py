@@ -10,12 +10,14 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dichvucong.accounts.decorators import require_level, step_up_url
 from dichvucong.catalog import selectors as catalog
@@ -26,9 +28,11 @@ from dichvucong.dossiers.attachments import AttachmentRefused, attach_file
 from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
 from dichvucong.dossiers.eforms import (
     build_form,
-    commune_choices,
+    commune_prompt,
+    communes_of,
     field_name,
     form_schema,
+    is_province,
     prefill_for,
     province_choices,
 )
@@ -41,7 +45,7 @@ from dichvucong.dossiers.selectors import (
 )
 from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
 
-_NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method"}
+_NOT_FORM_DATA = {"csrfmiddlewaretoken", "action", "submission_key", "delivery_method", "autosave"}
 
 
 def _own(request: HttpRequest, pk: int) -> Dossier:
@@ -75,7 +79,8 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     businesses = businesses_for_filing(request.user, procedure)
     filer = request.POST.get("filer", "self")[:32]
     business = next((b for b in businesses if str(b.pk) == filer), None)
-    if request.method == "POST":
+    # "refresh": the no-JavaScript way to list the communes of the province just chosen.
+    if request.method == "POST" and "refresh" not in request.POST:
         try:
             if filer not in ("", "self") and business is None:
                 raise services.FilingRefused("not_allowed_for_business")  # forged, or no longer allowed
@@ -90,9 +95,24 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dossiers/start.html", {
         "procedure": procedure, "level": receiving_level(procedure), "error": error, "province": province,
         "commune": commune,
-        "provinces": province_choices(), "communes": commune_choices(),
+        "provinces": province_choices(), "communes": communes_of(province), "prompt": commune_prompt(province),
         "businesses": businesses, "filer": str(business.pk) if business else "self",
     }, status=400 if error else 200)
+
+
+@require_GET
+@cache_control(private=True, max_age=24 * 3600)
+def communes(request: HttpRequest) -> HttpResponse:
+    """The ``<option>``s of a commune select for ``?province=<code>``, what a province select
+    asks for when it changes (htmx) on the start page and in e-forms. Public data, the same
+    for everyone, no login needed; no province gives only the prompt, an unknown code a 400.
+    Cached by the browser for a day, not by shared caches: the people who ask are signed in,
+    and the session middleware may add a Set-Cookie to any response."""
+    province = request.GET.get("province", "")
+    if province and not is_province(province):
+        return HttpResponseBadRequest(_("Mã tỉnh, thành phố không hợp lệ."), content_type="text/plain; charset=utf-8")
+    return HttpResponse(render_to_string("dossiers/_commune_options.html", {
+        "prompt": commune_prompt(province), "communes": communes_of(province)}))
 
 
 @login_required
@@ -111,10 +131,19 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     schema = form_schema(dossier.procedure.code)
     known = prefill_for(schema, dossier)
     language = get_language() or "vi"
-    if request.method == "POST" and request.POST.get("action") == "save":
+    if request.method == "POST" and request.POST.get("action") in ("save", "communes"):
         data = {k: v for k, v in request.POST.items() if k not in _NOT_FORM_DATA}
-        services.save_draft(dossier, applicant=request.user, data=data)
+        autosave = request.POST.get("autosave") == "1"  # sent in the background by the page itself
+        try:
+            services.save_draft(dossier, applicant=request.user, data=data)
+        except TransitionRefused:  # submitted meanwhile (a late background save): nothing to keep
+            return HttpResponse(status=409) if autosave else redirect("dossiers:dossier", pk=dossier.pk)
+        if autosave:
+            return HttpResponse(status=204)
         messages.success(request, _("Đã lưu bản nháp. Bạn có thể tiếp tục sau, trên bất kỳ thiết bị nào."))
+        if request.POST.get("action") == "communes":  # no JavaScript: back at the commune list of the province
+            commune = next((field_name(s.key) for _, s in schema.fields() if s.type == "commune"), "")
+            return redirect(reverse("dossiers:dossier", args=[dossier.pk]) + (f"#id_{commune}" if commune else ""))
         return redirect("dossiers:dossier", pk=dossier.pk)
     posted = request.method == "POST"
     form = build_form(schema, language=language, prefilled=known, data=request.POST if posted else None,
