@@ -24,7 +24,7 @@ that the submitted dossiers are exactly the submissions the clients saw succeed,
 with its attachment. Figures are appended to benchmarks/results/submission_load.jsonl.
 
 Environment: BENCH_SECONDS (60), BENCH_WARMUP_SECONDS (5), BENCH_USERS (20),
-BENCH_WORKERS (4), BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_RESULTS.
+BENCH_THINK_SECONDS (0: saturation; 1 models a person pausing between steps), BENCH_WORKERS (4), BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_RESULTS.
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ import http_load  # noqa: E402
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "5"))
 USERS = int(os.environ.get("BENCH_USERS", "20"))
+# Seconds a user spends between two steps (reading the form, choosing a file). 0: the server
+# at saturation, where every step's latency is mostly the queue behind the others' steps.
+THINK_SECONDS = float(os.environ.get("BENCH_THINK_SECONDS", "0"))
 RESULTS = Path(
     os.environ.get("BENCH_RESULTS", Path(__file__).parent / "results" / "submission_load.jsonl")
 )
@@ -413,6 +416,7 @@ async def file_one_dossier(
         raise StepFailed(f"start: {status} {location}")
     timed("start", started)
     path = location
+    await asyncio.sleep(THINK_SECONDS)
 
     started = time.perf_counter()
     status, _loc, page = await browser.send("GET", path)
@@ -423,6 +427,7 @@ async def file_one_dossier(
         tally.render_missing_prefill += 1
     token = _TOKEN.search(page).group(1)
     key = _KEY.search(page).group(1)
+    await asyncio.sleep(THINK_SECONDS)
 
     form = aiohttp.FormData()
     form.add_field("csrfmiddlewaretoken", token)
@@ -435,6 +440,7 @@ async def file_one_dossier(
     if status != 302 or not location.startswith(path):
         raise StepFailed(f"upload: {status} {location}")
     timed("upload", started)
+    await asyncio.sleep(THINK_SECONDS)
 
     started = time.perf_counter()
     try:
@@ -577,7 +583,7 @@ def _run(media_root: str, static_root: str) -> int:
     port = http_load._free_port()
     base = f"http://127.0.0.1:{port}"
     print(
-        f"Submission load: {USERS} users filing {PROCEDURE} with a {len(data['pdf']) / 1048576:.2f} MB, "
+        f"Submission load: {USERS} users (pausing {THINK_SECONDS:g} s between steps) filing {PROCEDURE} with a {len(data['pdf']) / 1048576:.2f} MB, "
         f"{data['pdf_pages']}-page PDF; {SECONDS:g} s after {WARMUP_SECONDS:g} s of warm-up; gunicorn "
         f"{http_load.WORKERS} {http_load.WORKER_CLASS} workers; {os.cpu_count()} CPUs; "
         f"load average before {os.getloadavg()[0]:.2f}"
@@ -671,6 +677,7 @@ def _run(media_root: str, static_root: str) -> int:
                 {
                     "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "users": USERS,
+                    "think_seconds": THINK_SECONDS,
                     "seconds": SECONDS,
                     "server": {
                         "workers": http_load.WORKERS,

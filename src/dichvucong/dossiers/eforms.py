@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from vietnam_provinces import Province, Ward
 
 from dichvucong.accounts.identifiers import is_valid_pin, normalise_phone
+from dichvucong.core.widgets import QuickSelect
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "eforms"
 FIELD_TYPES = {"text", "textarea", "date", "number", "pin", "tax_code", "phone", "email", "select", "checkbox",
@@ -309,13 +310,14 @@ def _form_field(spec: FieldSpec, language: str) -> forms.Field:
     if spec.type == "email":
         return forms.EmailField(**options)
     if spec.type == "select":
-        return forms.ChoiceField(choices=[("", "—")] + [(v, t[language]) for v, t in spec.choices], **options)
+        return forms.ChoiceField(choices=[("", "—")] + [(v, t[language]) for v, t in spec.choices],
+                                 widget=QuickSelect, **options)
     if spec.type == "checkbox":
         return forms.BooleanField(**options)
     if spec.type == "province":
-        return forms.ChoiceField(choices=[("", "—")] + province_choices(), **options)
+        return forms.ChoiceField(choices=[("", "—")] + province_choices(), widget=QuickSelect, **options)
     if spec.type == "commune":
-        return CommuneField(**options)  # the choices: DossierForm._offer_communes
+        return CommuneField(widget=QuickSelect, **options)  # the choices: DossierForm._offer_communes
     return forms.CharField(max_length=spec.max_length, **options)
 
 
