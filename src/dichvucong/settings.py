@@ -421,6 +421,8 @@ PAYMENT_PLATFORM_BASE_URL = os.environ.get("PAYMENT_PLATFORM_BASE_URL", f"{_SIM}
 PAYMENT_MERCHANT_ID = os.environ.get("PAYMENT_MERCHANT_ID", "DVC-PORTAL")
 PAYMENT_PLATFORM_SECRET = os.environ.get("PAYMENT_PLATFORM_SECRET", "sim-payments-secret")
 PAYMENT_PLATFORM_TIMEOUT = float(os.environ.get("PAYMENT_PLATFORM_TIMEOUT", "5"))
+# The origin of the platform's payment pages, when not the API's (the CSP and pay_url check).
+PAYMENT_PLATFORM_PAY_ORIGIN = os.environ.get("PAYMENT_PLATFORM_PAY_ORIGIN", "")
 for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET", "REMOTE_SIGNING_API_TOKEN",
               "PAYMENT_PLATFORM_SECRET"):
     if PRODUCTION and globals()[_name].startswith("sim-"):

@@ -151,7 +151,7 @@ def test_a_lost_callback_is_recovered_by_the_status_query(payer, awaiting, platf
     payment = Payment.objects.get(dossier=awaiting)
     assert services.recover_pending()["asked"] == 0  # too soon to worry
     Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=5))
-    assert services.recover_pending() == {"asked": 1, "settled": 1, "unavailable": 0}
+    assert services.recover_pending() == {"asked": 1, "settled": 1, "unavailable": 0, "refunded": 0}
     payment.refresh_from_db()
     assert payment.status == "paid" and payment.confirmed_via == "status_query"
 

@@ -60,7 +60,7 @@ class PaymentAdmin(_ReadOnly):
             except (services.PaymentRefused, platform.PlatformError) as error:
                 self.message_user(request, f"{payment.reference}: {error}", messages.ERROR)
 
-    @admin.action(description=_("Hỏi lại trạng thái từ cổng thanh toán"))
+    @admin.action(description=_("Hỏi lại trạng thái từ cổng thanh toán"), permissions=["refund"])
     def ask_platform(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         for payment in queryset:
             try:
@@ -96,7 +96,11 @@ class DifferenceAdmin(_ReadOnly):
     search_fields = ("reference",)
     actions = ["mark_resolved"]
 
-    @admin.action(description=_("Đánh dấu đã xử lý"))
+    @admin.action(description=_("Đánh dấu đã xử lý"), permissions=["resolve"])
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Difference]) -> None:
         count = queryset.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolved_by=request.user)
         self.message_user(request, _("Đã đánh dấu %(count)d chênh lệch.") % {"count": count})
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        """Settling a money difference is for the system's administrators, not any staff."""
+        return request.user.is_superuser

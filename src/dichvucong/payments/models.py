@@ -40,6 +40,9 @@ class Payment(models.Model):
     # How the portal learnt it was paid: callback, status query or reconciliation.
     confirmed_via = models.CharField(max_length=16, blank=True)
     refunded_amount = models.PositiveBigIntegerField(default=0)
+    # Set when money was taken that must go back (paid after its dossier stopped waiting);
+    # the recovery job refunds it until it succeeds, and reconciliation lists it meanwhile.
+    refund_owed_reason = models.CharField(max_length=200, blank=True)
     receipt_number = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -138,6 +141,7 @@ class Difference(models.Model):
         STATUS = "status", _("Trạng thái khác nhau")
         AMOUNT = "amount", _("Số tiền khác nhau")
         RECOVERED = "recovered", _("Thông báo bị mất, đã ghi nhận qua đối soát")
+        REFUND_OWED = "refund_owed", _("Phải hoàn tiền, chưa hoàn được")
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
     reference = models.CharField(max_length=40)

@@ -99,13 +99,18 @@ def sign_request(method: str, path: str, body: str, timestamp: int) -> str:
     return _hmac(f"{timestamp}\n{method}\n{path}\n{body}")
 
 
+def _same(expected: str, given: str | None) -> bool:
+    """Constant-time comparison that also survives junk (non-ASCII) from outside."""
+    return hmac.compare_digest(expected.encode(), (given or "").encode("utf-8", "replace"))
+
+
 def _check_body_signature(body: bytes, timestamp: str, signature: str) -> None:
     try:
         age = abs(time.time() - int(timestamp))
     except (TypeError, ValueError) as error:
         raise BadSignature("bad_timestamp") from error
     expected = _hmac(f"{timestamp}\n{body.decode('utf-8', 'replace')}")
-    if not hmac.compare_digest(expected, signature or ""):
+    if not _same(expected, signature):
         raise BadSignature("bad_signature")
     if age > MAX_CLOCK_SKEW_SECONDS:
         raise BadSignature("stale")
@@ -127,7 +132,7 @@ def verify_return(params: dict[str, str]) -> dict[str, str]:
     """The browser's return parameters once their signature verifies (they are only a hint)."""
     signature = params.get("signature", "")
     canonical = "&".join(f"{key}={params[key]}" for key in sorted(params) if key != "signature")
-    if not hmac.compare_digest(_hmac(canonical), signature):
+    if not _same(_hmac(canonical), signature):
         raise BadSignature("bad_signature")
     return {key: value for key, value in params.items() if key != "signature"}
 
@@ -174,6 +179,13 @@ def _json(response: httpx.Response) -> dict:
     return data
 
 
+def pay_origin() -> str:
+    """Where the platform's payment pages are (may differ from its API's host)."""
+    configured = settings.PAYMENT_PLATFORM_PAY_ORIGIN or settings.PAYMENT_PLATFORM_BASE_URL
+    parts = urlsplit(configured)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def create_payment(*, order_ref: str, amount: int, description: str, return_url: str,
                    notify_url: str, expires_in: int = 900) -> PlatformPayment:
     response = _call("create", "POST", "v1/payments", {
@@ -181,7 +193,12 @@ def create_payment(*, order_ref: str, amount: int, description: str, return_url:
         "currency": "VND", "description": description[:200], "return_url": return_url,
         "notify_url": notify_url, "expires_in": expires_in,
     })
-    return PlatformPayment.from_json(_json(response))
+    created = PlatformPayment.from_json(_json(response))
+    # The payer is sent there: only to the platform's own pages, never where an answer says.
+    if len(created.pay_url) > 500 or not created.pay_url.startswith(pay_origin() + "/"):
+        logger.error("payment platform answered a pay_url outside %s", pay_origin())
+        raise PlatformRefused("bad_pay_url")
+    return created
 
 
 def get_payment(order_ref: str) -> PlatformPayment:

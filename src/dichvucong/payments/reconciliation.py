@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dichvucong.payments import platform
 from dichvucong.payments.models import (
+    ENDED_UNPAID,
     Difference,
     NoticeOutcome,
     Payment,
@@ -24,6 +25,7 @@ from dichvucong.payments.models import (
 from dichvucong.payments.services import Report, apply_report
 
 _MONEY_TAKEN = (PaymentStatus.PAID, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED)
+_NOT_SETTLED = (PaymentStatus.PENDING, *ENDED_UNPAID)
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -47,7 +49,9 @@ def reconcile(day: date) -> ReconciliationRun:
             differences.append(Difference(run=run, reference=row.order_ref, kind=Difference.Kind.MISSING_AT_PORTAL,
                                           platform_status=row.status, platform_amount=row.amount))
             continue
-        if payment.status == PaymentStatus.PENDING and row.status == PaymentStatus.PAID and row.amount == payment.amount:
+        # Paid at the platform while the portal still waits for it, or had given it up: the
+        # callback was lost. Applied like any report (a dossier no longer waiting is refunded).
+        if payment.status in _NOT_SETTLED and row.status == PaymentStatus.PAID and row.amount == payment.amount:
             if apply_report(Report.from_platform(row), kind=PaymentNotice.Kind.RECONCILIATION) == NoticeOutcome.APPLIED:
                 run.recovered += 1
                 differences.append(Difference(
@@ -69,6 +73,11 @@ def reconcile(day: date) -> ReconciliationRun:
     for payment in ours.values():
         differences.append(Difference(run=run, reference=payment.reference, kind=Difference.Kind.MISSING_AT_PLATFORM,
                                       portal_status=payment.status, portal_amount=payment.amount))
+    # Money to give back that has not gone back yet, whatever day it was taken.
+    for payment in Payment.objects.filter(status=PaymentStatus.PAID).exclude(refund_owed_reason=""):
+        differences.append(Difference(run=run, reference=payment.reference, kind=Difference.Kind.REFUND_OWED,
+                                      portal_status=payment.status, portal_amount=payment.amount,
+                                      note=payment.refund_owed_reason))
     Difference.objects.bulk_create(differences)
     run.save(update_fields=["recovered"])
     return run

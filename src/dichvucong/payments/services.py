@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from dichvucong.core import events
@@ -38,6 +38,8 @@ from dichvucong.payments.models import (
 logger = logging.getLogger(__name__)
 
 PAYMENT_CONFIRMED = "payments.confirmed"
+CALLBACK_STATUSES = frozenset({"paid", "failed", "cancelled", "expired"})
+MAX_AMOUNT = 10**12  # đồng; anything larger is junk, not a fee
 PAYMENT_EXPIRES_IN = 900  # seconds the payer has on the platform's page
 
 
@@ -57,7 +59,7 @@ class Report:
     method: str = ""
     transaction_no: str = ""
     paid_at: datetime | None = None
-    refunded_amount: int = 0
+    refunded_amount: int | None = None  # None: the report says nothing about refunds
     event_id: str = ""
 
     @classmethod
@@ -87,18 +89,21 @@ def start_payment(dossier: Dossier, *, payer, return_url: str, notify_url: str) 
         raise PaymentRefused("nothing_to_pay")
     payment = dossier.payments.filter(status=PaymentStatus.PENDING).first()
     if payment is not None and payment.pay_url and _maybe_expired(payment):
-        refresh_from_platform(payment)
+        refresh_from_platform(payment)  # it may have been paid meanwhile, its callback lost
         payment.refresh_from_db()
         if payment.status != PaymentStatus.PENDING:
             payment = None
     if payment is None:
-        try:
-            payment = Payment.objects.create(
-                dossier=dossier, payer=payer, reference=_new_reference("DVC"), amount=fees.total,
+        with transaction.atomic():
+            # Under the dossier's lock, so that a confirmation arriving now is seen: a dossier
+            # already paid for never gets a second payment.
+            locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+            if locked.status != DossierStatus.AWAITING_PAYMENT:
+                raise PaymentRefused("not_awaiting_payment")
+            payment = locked.payments.filter(status=PaymentStatus.PENDING).first() or Payment.objects.create(
+                dossier=locked, payer=payer, reference=_new_reference("DVC"), amount=fees.total,
                 fee_lines=[{"label": line.label, "amount": line.amount} for line in fees.lines],
             )
-        except IntegrityError:  # another request for the same dossier made one at this instant
-            payment = dossier.payments.get(status=PaymentStatus.PENDING)
     if payment.pay_url:
         return payment
     created = platform.create_payment(
@@ -139,6 +144,10 @@ def record_callback(body: bytes, *, timestamp: str, signature: str) -> str:
             paid_at=datetime.fromisoformat(payload["paid_at"]) if payload.get("paid_at") else None,
             event_id=str(payload.get("event_id") or "")[:64],
         )
+        # The contract's callbacks end a payment; refunds are learnt by status query or file.
+        if report.status not in CALLBACK_STATUSES or payload.get("currency", "VND") != "VND" \
+                or not 0 <= report.amount <= MAX_AMOUNT:
+            raise ValueError("not a callback the contract allows")
     except (KeyError, TypeError, ValueError) as error:
         PaymentNotice.objects.create(kind=PaymentNotice.Kind.CALLBACK, outcome=NoticeOutcome.MALFORMED,
                                      detail=type(error).__name__)
@@ -205,7 +214,8 @@ def _decide(payment: Payment, report: Report, kind: str) -> str:
         payment.save(update_fields=["status", "updated_at"])
         return NoticeOutcome.APPLIED
     if report.status in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
-        if payment.refunded_amount == report.refunded_amount and payment.status == report.status:
+        if report.refunded_amount is None or (
+                payment.refunded_amount == report.refunded_amount and payment.status == report.status):
             return NoticeOutcome.DUPLICATE
         payment.status, payment.refunded_amount = report.status, report.refunded_amount
         payment.save(update_fields=["status", "refunded_amount", "updated_at"])
@@ -227,7 +237,11 @@ def _confirm(payment: Payment, report: Report, kind: str) -> str:
     payment.save()
     dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
     if dossier.status != DossierStatus.AWAITING_PAYMENT:
-        transaction.on_commit(lambda: _refund_later(payment.pk, "Hồ sơ không còn chờ thanh toán"))
+        # Recorded first, so that the refund is never forgotten: if queueing it fails, the
+        # recovery job finds it (and reconciliation lists it until it is done).
+        payment.refund_owed_reason = "Hồ sơ không còn chờ thanh toán"
+        payment.save(update_fields=["refund_owed_reason"])
+        transaction.on_commit(lambda: _refund_later(payment.pk, payment.refund_owed_reason))
         return NoticeOutcome.REFUNDED_LATE
     dossier_services.complete_paid_submission(dossier, reason=f"Đã thanh toán {payment.amount} đồng")
     events.emit(PAYMENT_CONFIRMED, payment_id=payment.pk, dossier_id=dossier.pk)
@@ -237,7 +251,10 @@ def _confirm(payment: Payment, report: Report, kind: str) -> str:
 def _refund_later(payment_pk: int, reason: str) -> None:
     from dichvucong.payments.tasks import refund_payment_task
 
-    refund_payment_task.delay(payment_pk, reason)
+    try:
+        refund_payment_task.delay(payment_pk, reason)
+    except Exception:  # the broker is down: the recovery job will refund it
+        logger.exception("could not queue the refund of payment %s", payment_pk)
 
 
 def refund(payment: Payment, *, reason: str, amount: int | None = None, requested_by=None) -> Refund:  # noqa: ANN001
@@ -255,26 +272,50 @@ def refund(payment: Payment, *, reason: str, amount: int | None = None, requeste
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         Refund.objects.filter(pk=attempt.pk).update(succeeded=True,
                                                     platform_refund_id=str(answer.get("refund_id", ""))[:64])
-        locked.refunded_amount += amount
+        # Counted from the refunds that succeeded, not added: a status query that learnt of
+        # this refund in the meantime must not make it count twice.
+        refunded = sum(locked.refunds.filter(succeeded=True).values_list("amount", flat=True))
+        locked.refunded_amount = max(locked.refunded_amount, refunded)
         locked.status = (PaymentStatus.REFUNDED if locked.refunded_amount >= locked.amount
                          else PaymentStatus.PARTIALLY_REFUNDED)
-        locked.save(update_fields=["refunded_amount", "status", "updated_at"])
+        if locked.status == PaymentStatus.REFUNDED:
+            locked.refund_owed_reason = ""
+        locked.save(update_fields=["refunded_amount", "status", "refund_owed_reason", "updated_at"])
     attempt.refresh_from_db()
     return attempt
 
 
 def recover_pending(older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
-    """Ask the platform about payments still pending after a while (lost callbacks)."""
-    counts = {"asked": 0, "settled": 0, "unavailable": 0}
-    for payment in Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=timezone.now() - older_than)\
-            .exclude(pay_url="")[:500]:
+    """Ask the platform about payments still pending after a while (lost callbacks), and
+    give back money owed whose refund could not be queued or did not go through."""
+    counts = {"asked": 0, "settled": 0, "unavailable": 0, "refunded": 0}
+    for payment in Payment.objects.filter(status=PaymentStatus.PENDING,
+                                          created_at__lt=timezone.now() - older_than)[:500]:
         counts["asked"] += 1
         try:
-            if refresh_from_platform(payment) == NoticeOutcome.APPLIED:
+            if settle_or_forget(payment) == NoticeOutcome.APPLIED:
                 counts["settled"] += 1
         except platform.PlatformError:
             counts["unavailable"] += 1
+    for payment in Payment.objects.filter(status=PaymentStatus.PAID).exclude(refund_owed_reason="")[:100]:
+        try:
+            refund(payment, reason=payment.refund_owed_reason)
+            counts["refunded"] += 1
+        except (PaymentRefused, platform.PlatformError):
+            logger.warning("refund of payment %s still owed", payment.reference)
     return counts
+
+
+def settle_or_forget(payment: Payment) -> str:
+    """``refresh_from_platform``, except that a payment whose creation never reached the
+    platform (no ``pay_url``, unknown there, past its time) ends as expired."""
+    try:
+        return refresh_from_platform(payment)
+    except platform.PlatformRefused as refused:
+        if refused.code != "not_found" or payment.pay_url or not _maybe_expired(payment):
+            raise
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(status=PaymentStatus.EXPIRED)
+        return NoticeOutcome.APPLIED
 
 
 def payment_deadline(dossier: Dossier) -> datetime:

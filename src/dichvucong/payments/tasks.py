@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from celery import shared_task
@@ -16,6 +19,17 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.state_machine import TransitionRefused, transition
 from dichvucong.payments import platform, services
 from dichvucong.payments.models import Payment, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _mail_failure_logged(dossier_pk: int) -> Iterator[None]:
+    """One reminder that cannot be sent must not stop the others, nor the expiries."""
+    try:
+        yield
+    except Exception:
+        logger.exception("unpaid-fee reminder for dossier %s not sent", dossier_pk)
 
 
 @shared_task(name="payments.recover_pending", ignore_result=True)
@@ -58,7 +72,7 @@ def remind_and_expire_unpaid() -> dict[str, int]:
                                   draft_reminded_at__isnull=True):
         applicant = dossier.applicant
         if applicant.email and applicant.email_confirmed_at:
-            with translation.override(applicant.preferred_language):
+            with translation.override(applicant.preferred_language), _mail_failure_logged(dossier.pk):
                 send_mail(
                     _("Hồ sơ chưa được thanh toán phí, lệ phí"),
                     _("Hồ sơ “%(procedure)s” chưa được gửi đến cơ quan vì chưa thanh toán %(amount)s đồng. "
@@ -73,7 +87,7 @@ def remind_and_expire_unpaid() -> dict[str, int]:
         open_payment = dossier.payments.filter(status=PaymentStatus.PENDING).first()
         if open_payment is not None:
             try:
-                services.refresh_from_platform(open_payment)
+                services.settle_or_forget(open_payment)
             except platform.PlatformError:
                 continue  # cannot tell whether it was paid: ask again at the next run
             dossier.refresh_from_db()

@@ -48,7 +48,13 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Cổng thanh toán chưa trả lời. Hồ sơ của bạn vẫn được giữ; vui lòng thử lại "
                                       "sau ít phút."))
             status = 503
-        except (platform.PlatformRefused, services.PaymentRefused):
+        except services.PaymentRefused as refused:
+            if refused.code == "not_awaiting_payment":  # paid meanwhile (a late confirmation)
+                return redirect("dossiers:dossier", pk=pk)
+            messages.error(request, _("Chưa tạo được giao dịch thanh toán. Vui lòng thử lại hoặc liên hệ tổng đài "
+                                      "hỗ trợ."))
+            status = 502
+        except platform.PlatformRefused:
             messages.error(request, _("Chưa tạo được giao dịch thanh toán. Vui lòng thử lại hoặc liên hệ tổng đài "
                                       "hỗ trợ."))
             status = 502
