@@ -171,7 +171,7 @@ class VerificationOutcome:
     not_found: bool = False
 
 
-def verify_with_population_registry(user: User) -> VerificationOutcome:
+def verify_with_population_registry(user: User, *, with_secondary_codes: bool = True) -> VerificationOutcome:
     """Ask the population database to confirm the declared PIN, name and birth date (B2).
 
     A match marks those attributes (and sex, permanent address) verified with source and
@@ -208,7 +208,8 @@ def verify_with_population_registry(user: User) -> VerificationOutcome:
         user.identity_proofing = max(user.identity_proofing, IdentityProofing.REGISTRY_VERIFIED)
         user.save(update_fields=["full_name", "identity_proofing"])
         audit.record("verify_identity", user=user, registry="population")
-    _fetch_secondary_codes(user)
+    if with_secondary_codes:
+        _fetch_secondary_codes(user)
     return VerificationOutcome(verified=True)
 
 

@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBad
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +36,7 @@ from dichvucong.dossiers.eforms import (
     prefill_for,
     province_choices,
 )
+from dichvucong.dossiers.identity import RegistryNote, refresh_identity
 from dichvucong.dossiers.models import Attachment, Dossier
 from dichvucong.dossiers.selectors import (
     businesses_for_filing,
@@ -129,6 +130,9 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.assurance_level < level:
         return redirect(step_up_url(level, request.get_full_path()))
     schema = form_schema(dossier.procedure.code)
+    # Opening the form reads the person's identity again from the registry (once-only); a
+    # registry that cannot answer never stops the form, whose unfilled fields then say why.
+    registry_note = refresh_identity(request.user) if request.method == "GET" and _asks_registry(schema) else None
     known = prefill_for(schema, dossier)
     language = get_language() or "vi"
     if request.method == "POST" and request.POST.get("action") in ("save", "communes"):
@@ -165,13 +169,31 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
         if delivery not in DeliveryMethod.values:
             messages.error(request, _("Hãy chọn cách nhận kết quả."))
     provenance = {field_name(key): value for key, value in known.items()}
+    gaps = _REGISTRY_GAPS.get(registry_note)
+    registry_gaps = {field_name(spec.key): gaps for _, spec in schema.fields()
+                     if gaps and spec.source.startswith("attribute:") and spec.key not in known}
     return render(request, "dossiers/form.html", {
         "dossier": dossier, "schema": schema, "form": form, "provenance": provenance,
+        "registry_gaps": registry_gaps,
         "language": "en" if language == "en" else "vi", "submission_key": uuid.uuid4().hex,
         "delivery_methods": DeliveryMethod.choices,
         "delivery": request.POST.get("delivery_method", DeliveryMethod.ONLINE),
         "components": _components_with_files(dossier),
     })
+
+
+_REGISTRY_GAPS = {
+    RegistryNote.UNAVAILABLE: gettext_lazy("Chưa lấy được từ CSDL quốc gia về dân cư: hệ thống chưa trả lời. Bạn có thể tự điền, "
+                                "hoặc tải lại trang sau ít phút."),
+    RegistryNote.NOT_VERIFIED: gettext_lazy("Chưa điền sẵn được vì danh tính của bạn chưa được xác thực với CSDL quốc gia về dân "
+                                 "cư (trang Tài khoản). Bạn có thể tự điền."),
+    RegistryNote.DIFFERS: gettext_lazy("Thông tin của bạn trong CSDL quốc gia về dân cư đã thay đổi; hãy xác thực lại ở trang "
+                            "Tài khoản. Bạn có thể tự điền."),
+}
+
+
+def _asks_registry(schema) -> bool:  # noqa: ANN001 - eforms.FormSchema
+    return any(spec.source.startswith("attribute:") for _, spec in schema.fields())
 
 
 def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attachment], list[StoredDocument]]]:
@@ -268,14 +290,14 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 _REFUSALS = {
-    "too_large": _("Tệp quá lớn."),
-    "type_not_allowed": _("Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên)."),
-    "too_many_pages": _("Tệp PDF có quá nhiều trang."),
-    "unreadable": _("Không đọc được tệp PDF này."),
-    "malware": _("Tệp có mã độc và đã bị từ chối."),
-    "scanner_unavailable": _("Chưa kiểm tra được tệp lúc này. Vui lòng tải lên lại sau ít phút."),
-    "unknown_component": _("Thành phần hồ sơ không hợp lệ."),
-    "not_permitted": _("Hồ sơ này không nhận thêm tệp."),
+    "too_large": gettext_lazy("Tệp quá lớn."),
+    "type_not_allowed": gettext_lazy("Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp, không theo tên)."),
+    "too_many_pages": gettext_lazy("Tệp PDF có quá nhiều trang."),
+    "unreadable": gettext_lazy("Không đọc được tệp PDF này."),
+    "malware": gettext_lazy("Tệp có mã độc và đã bị từ chối."),
+    "scanner_unavailable": gettext_lazy("Chưa kiểm tra được tệp lúc này. Vui lòng tải lên lại sau ít phút."),
+    "unknown_component": gettext_lazy("Thành phần hồ sơ không hợp lệ."),
+    "not_permitted": gettext_lazy("Hồ sơ này không nhận thêm tệp."),
 }
 
 
