@@ -171,3 +171,44 @@ def test_the_page_saves_the_draft_in_the_background(applicant):
     dossier.refresh_from_db()
     assert late.status_code in (200, 409) and dossier.status == "submitted"
     assert dossier.data["child.full_name"] == "Nguyễn Minh An"
+
+
+def test_fields_the_form_does_not_have_are_never_kept(applicant):
+    """Forged fields, or a field of another version of the procedure's form, are dropped."""
+    user, client = applicant
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    form_page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form_page).group(1)
+    post_form(client, f"/ho-so/{dossier.pk}/", {
+        **birth_data(), "delivery_method": "online", "submission_key": key, "action": "submit",
+        "child__nationality_v0": "Xưa", "status": "result_issued", "applicant__is_official": "on"})
+    dossier.refresh_from_db()
+    assert dossier.status == "submitted"
+    assert not {"child.nationality_v0", "status", "applicant.is_official"} & set(dossier.data)
+    assert not any(key.startswith(("status", "child__nationality")) for key in dossier.data)
+
+
+def test_a_document_revoked_after_it_was_attached_stops_the_submission(applicant):
+    from dichvucong.catalog.models import Agency
+    from dichvucong.datastore import services as datastore
+    from dichvucong.datastore.constants import DocumentType
+    from tests.dossiers.test_attachments import pdf
+
+    user, client = applicant
+    agency = Agency.objects.filter(code__isnull=False).exclude(code="").first()
+    result = datastore.record_issued_result(
+        user, content=pdf(), filename="giay-chung-sinh.pdf", title="Giấy chứng sinh",
+        document_type=DocumentType.BIRTH_NOTICE, issuing_agency=agency, result_reference="CS-2026-001")
+    start(client)
+    dossier = Dossier.objects.get(applicant=user)
+    datastore.reuse_in_dossier(result, dossier, applicant=user, component_index=0)
+    datastore.revoke_issued_result(issuing_agency=agency, result_reference="CS-2026-001", reason="Cấp nhầm")
+    form_page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form_page).group(1)
+    response = post_form(client, f"/ho-so/{dossier.pk}/", {
+        **birth_data(), "delivery_method": "online", "submission_key": key, "action": "submit"})
+    assert response["Location"].endswith("#dinh-kem")
+    dossier.refresh_from_db()
+    assert dossier.status == "draft" and dossier.code is None
+    assert "đã bị cơ quan cấp thu hồi" in client.get(response["Location"]).content.decode()

@@ -72,3 +72,11 @@ def documents_due_for_reminder(*, today: date | None = None) -> QuerySet[StoredD
     return (StoredDocument.objects
             .filter(usable_on(today), expiry_reminded_at__isnull=True, valid_until__lte=reminder_horizon(today))
             .select_related("owner"))
+
+
+def revoked_among(sha256s: list[str]) -> set[str]:
+    """Which of these file digests belong to a result its issuing agency has revoked."""
+    if not sha256s:
+        return set()
+    return set(StoredDocument.objects.filter(sha256__in=sha256s, revoked_at__isnull=False)
+               .values_list("sha256", flat=True))

@@ -121,6 +121,7 @@ def submit_dossier(  # noqa: ANN001
     if already is not None and already.status != DossierStatus.DRAFT:
         return already
     ensure_may_file(dossier, applicant)  # the delegation to file for a business may have ended
+    _refuse_revoked_attachments(dossier)
     try:
         with transaction.atomic():
             changes = {"data": data} if data is not None else {}
@@ -139,6 +140,15 @@ def submit_dossier(  # noqa: ANN001
     except IntegrityError:
         # The same key won a race in another request: that submission stands.
         return Dossier.objects.get(applicant=applicant, submission_key=submission_key)
+
+
+def _refuse_revoked_attachments(dossier: Dossier) -> None:
+    """A document attached while it was valid, and revoked by its issuing agency since, must
+    not reach the agency as if it were still good (D1)."""
+    from dichvucong.datastore.selectors import revoked_among
+
+    if revoked_among(list(dossier.attachments.values_list("sha256", flat=True))):
+        raise TransitionRefused("revoked_attachment", "an attached document has been revoked")
 
 
 def complete_paid_submission(dossier: Dossier, *, reason: str) -> Dossier:
@@ -197,7 +207,12 @@ def supply_supplement(dossier: Dossier, *, applicant, note: str = "") -> Dossier
         current = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if current.status != DossierStatus.AWAITING_SUPPLEMENT:
             raise TransitionRefused("not_allowed", "the dossier is not awaiting a supplement")
-        if not note and not current.attachments.filter(supplement_round=supplement_round(current)).exists():
+        supplied = current.attachments.filter(supplement_round=supplement_round(current))
+        if not note and not supplied.exists():
             raise TransitionRefused("nothing_supplied", "add a file or a note")
+        from dichvucong.datastore.selectors import revoked_among
+
+        if revoked_among(list(supplied.values_list("sha256", flat=True))):
+            raise TransitionRefused("revoked_attachment", "a supplied document has been revoked")
         return transition(dossier, DossierStatus.PROCESSING, actor_kind=Actor.APPLICANT, actor=applicant,
                           reason=note)

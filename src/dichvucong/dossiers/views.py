@@ -163,6 +163,12 @@ def dossier_page(request: HttpRequest, pk: int) -> HttpResponse:
             except services.FilingRefused:
                 messages.error(request, _("Bạn không còn được nộp hồ sơ này thay cho doanh nghiệp."))
                 return redirect("dossiers:mine")
+            except TransitionRefused as refused:
+                if refused.code != "revoked_attachment":
+                    raise
+                messages.error(request, _("Một giấy tờ đính kèm đã bị cơ quan cấp thu hồi. Hãy đính kèm giấy tờ "
+                                          "khác thay thế rồi nộp lại."))
+                return redirect(f"{reverse('dossiers:dossier', args=[dossier.pk])}#dinh-kem")
             if submitted.status == DossierStatus.AWAITING_PAYMENT:
                 return redirect("payments:pay", pk=submitted.pk)
             return redirect("dossiers:receipt", pk=submitted.pk)
@@ -272,8 +278,11 @@ def supplement(request: HttpRequest, pk: int) -> HttpResponse:
     except services.FilingRefused:
         messages.error(request, _("Bạn không còn được nộp hồ sơ thay cho doanh nghiệp, tổ chức này."))
     except TransitionRefused as refused:
-        messages.error(request, _("Hãy tải lên giấy tờ bổ sung hoặc ghi chú trước khi gửi.")
-                       if refused.code == "nothing_supplied" else _("Hồ sơ này không ở trạng thái chờ bổ sung."))
+        messages.error(request, {
+            "nothing_supplied": _("Hãy tải lên giấy tờ bổ sung hoặc ghi chú trước khi gửi."),
+            "revoked_attachment": _("Một giấy tờ đính kèm đã bị cơ quan cấp thu hồi. Hãy đính kèm giấy tờ khác thay "
+                                    "thế rồi nộp lại."),
+        }.get(refused.code, _("Hồ sơ này không ở trạng thái chờ bổ sung.")))
     return redirect("dossiers:dossier", pk=pk)
 
 
