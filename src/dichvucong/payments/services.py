@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -316,8 +315,3 @@ def settle_or_forget(payment: Payment) -> str:
             raise
         Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(status=PaymentStatus.EXPIRED)
         return NoticeOutcome.APPLIED
-
-
-def payment_deadline(dossier: Dossier) -> datetime:
-    """When an unpaid dossier is cancelled (A7): it waits ``UNPAID_EXPIRE_AFTER_DAYS`` days."""
-    return dossier.updated_at + timedelta(days=settings.UNPAID_EXPIRE_AFTER_DAYS)

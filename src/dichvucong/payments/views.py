@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +19,6 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import platform, services
 from dichvucong.payments.models import Payment, PaymentStatus
 from dichvucong.payments.receipts import payment_receipt_pdf
-
-logger = logging.getLogger(__name__)
 
 
 def _absolute(path: str) -> str:
