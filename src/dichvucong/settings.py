@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dichvucong.dossiers",
     "dichvucong.datastore",
     "dichvucong.payments",
+    "dichvucong.notifications",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",

@@ -28,8 +28,10 @@ urlpatterns = [
     path("cong-thanh-toan/thong-bao/", payment_views.notify, name="payments-notify"),
 ]
 urlpatterns += i18n_patterns(
+    path("tai-khoan/thong-bao/", include("dichvucong.notifications.urls")),
     path("tai-khoan/", include("dichvucong.accounts.urls")),
     path("ho-so/", include("dichvucong.dossiers.urls")),
+    path("tra-cuu-ho-so/", include("dichvucong.dossiers.lookup_urls")),
     path("kho-du-lieu/", include("dichvucong.datastore.urls")),
     path("thanh-toan/", include("dichvucong.payments.urls")),
     path("", include("dichvucong.catalog.urls")),

@@ -33,10 +33,21 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(seconds)
 
 
+def _cache_key(bucket: str, key: str) -> str:
+    return f"rl:{bucket}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def spent(bucket: str, key: str, rate: str) -> bool:
+    """Is the budget of ``key`` in ``bucket`` already spent? Counts nothing: for budgets of
+    failures, checked before trying and spent (``allow``) only when the try fails."""
+    limit, _window = parse_rate(rate)
+    return (cache.get(_cache_key(bucket, key)) or 0) >= limit
+
+
 def allow(bucket: str, key: str, rate: str) -> bool:
     """Count one hit of ``key`` in ``bucket``; False once the budget of ``rate`` ("N/seconds") is spent."""
     limit, window = parse_rate(rate)
-    cache_key = f"rl:{bucket}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    cache_key = _cache_key(bucket, key)
     if cache.add(cache_key, 1, timeout=window):
         return True
     try:

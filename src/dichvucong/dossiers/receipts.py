@@ -1,6 +1,7 @@
 """The PDF receipt of a submitted dossier (C3): code, dates, delivery, and a QR code.
 
-The QR code holds the dossier code, which the public status lookup will read.
+The QR code holds the dossier code; with the lookup secret (``Mã tra cứu``) printed
+under it, anyone holding the receipt can follow the dossier at /tra-cuu-ho-so/ (F3).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dichvucong.core.pdf import official_document
+from dichvucong.dossiers.lookup import lookup_secret
 from dichvucong.dossiers.models import Dossier
 
 
@@ -16,6 +18,7 @@ def receipt_pdf(dossier: Dossier, language: str = "vi") -> bytes:
     with translation.override(language):
         rows = [
             (_("Mã hồ sơ"), dossier.code or ""),
+            (_("Mã tra cứu"), lookup_secret(dossier.code) if dossier.code else ""),
             (_("Thủ tục"), dossier.procedure.name),
             (_("Cơ quan tiếp nhận"), dossier.agency.name),
             (_("Người nộp"), dossier.applicant.display_name),

@@ -37,6 +37,7 @@ from dichvucong.dossiers.eforms import (
     province_choices,
 )
 from dichvucong.dossiers.identity import RegistryNote, refresh_identity
+from dichvucong.dossiers.lookup import lookup_secret
 from dichvucong.dossiers.models import Attachment, Dossier
 from dichvucong.dossiers.selectors import (
     businesses_for_filing,
@@ -242,7 +243,11 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     image = qrcode.make(dossier.code, image_factory=qrcode.image.svg.SvgPathImage, box_size=6)
     buffer = BytesIO()
     image.save(buffer)
-    return render(request, "dossiers/receipt.html", {"dossier": dossier, "qr_svg": buffer.getvalue().decode()})
+    response = render(request, "dossiers/receipt.html", {
+        "dossier": dossier, "qr_svg": buffer.getvalue().decode(), "lookup_secret": lookup_secret(dossier.code),
+    })
+    response["Cache-Control"] = "private, no-store"  # it shows the lookup secret
+    return response
 
 
 @login_required

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "dichvucong.notifications"
+    label = "notifications"
+    verbose_name = "Thông báo"
+
+    def ready(self) -> None:
+        from dichvucong.core import events
+        from dichvucong.dossiers.state_machine import STATUS_CHANGED
+        from dichvucong.notifications.services import notify_status_changed
+
+        events.subscribe(STATUS_CHANGED, notify_status_changed)
