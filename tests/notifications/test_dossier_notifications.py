@@ -68,9 +68,10 @@ def test_a_transition_notifies_once_even_if_the_handler_runs_twice(django_captur
 
     with django_capture_on_commit_callbacks(execute=True):
         transition(dossier, DossierStatus.RECEIVED, actor_kind=Actor.SYSTEM)
-    with django_capture_on_commit_callbacks(execute=True):
+    record = dossier.events.get(to_status=DossierStatus.RECEIVED)
+    with django_capture_on_commit_callbacks(execute=True):  # the same event, delivered again
         notify_status_changed(dossier_id=dossier.pk, from_status=DossierStatus.SUBMITTED,
-                              to_status=DossierStatus.RECEIVED, actor_kind=Actor.SYSTEM)
+                              to_status=DossierStatus.RECEIVED, actor_kind=Actor.SYSTEM, event_id=record.pk)
 
     inbox = Notification.objects.filter(recipient=user).order_by("created_at", "pk")
     assert inbox.count() == 2  # submitted, received
@@ -104,7 +105,8 @@ def test_draft_and_awaiting_payment_are_not_notified(django_capture_on_commit_ca
     agency = receiving_agency(procedure, province="1", commune=_hanoi_commune())
     with django_capture_on_commit_callbacks(execute=True):
         draft = dossier_services.create_draft(applicant=user, procedure=procedure, agency=agency)
-    notify_status_changed(dossier_id=draft.pk, to_status=DossierStatus.DRAFT)
+    notify_status_changed(dossier_id=draft.pk, to_status=DossierStatus.DRAFT,
+                          event_id=draft.events.get().pk)
 
     assert not Notification.objects.filter(recipient=user).exists()
 

@@ -34,3 +34,8 @@ def fold(text: str) -> str:
 
 def vn_slugify(text: str, max_length: int = 100) -> str:
     return slugify(strip_diacritics(text))[:max_length].strip("-")
+
+
+def group_thousands(amount: int) -> str:
+    """7000 → "7.000": thousands grouped with dots, the Vietnamese way of writing money."""
+    return f"{int(amount):,}".replace(",", ".")

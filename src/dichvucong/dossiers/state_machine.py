@@ -83,10 +83,12 @@ def transition(
         for name, value in changes.items():
             setattr(current, name, value)
         current.save(update_fields=["status", "updated_at", *changes])
-        DossierEvent.objects.create(
+        record = DossierEvent.objects.create(
             dossier=current, from_status=previous, to_status=to, actor_kind=actor_kind, actor=actor,
             reason=reason.strip(),
         )
-        events.emit(STATUS_CHANGED, dossier_id=current.pk, from_status=previous, to_status=to, actor_kind=actor_kind)
+        # The record's id and reason travel with the event: subscribers need not look it up.
+        events.emit(STATUS_CHANGED, dossier_id=current.pk, from_status=previous, to_status=to, actor_kind=actor_kind,
+                    event_id=record.pk, reason=record.reason)
     dossier.refresh_from_db()
     return dossier

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier
 from dichvucong.notifications.models import Notification
 
 INBOX_LIMIT = 100
@@ -22,7 +22,3 @@ def unread_count(user) -> int:  # noqa: ANN001 - accounts.User
 def dossier_for_notice(dossier_id: int) -> Dossier | None:
     return Dossier.objects.select_related("procedure", "applicant").filter(pk=dossier_id).first()
 
-
-def transition_event(dossier_id: int, to_status: str) -> DossierEvent | None:
-    """The state machine's record of the latest move of the dossier into ``to_status``."""
-    return DossierEvent.objects.filter(dossier_id=dossier_id, to_status=to_status).order_by("-at", "-pk").first()

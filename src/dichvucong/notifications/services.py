@@ -27,21 +27,22 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (SmsUnavailable, OSError)
 
 
-def notify_status_changed(*, dossier_id: int, to_status: str, **_event) -> Notification | None:
-    """Tell the dossier's applicant that it moved to ``to_status``; at most once per transition."""
+def notify_status_changed(*, dossier_id: int, to_status: str, event_id: int, reason: str = "",
+                          **_event) -> Notification | None:
+    """Tell the dossier's applicant that it moved to ``to_status``; at most once per transition
+    (``event_id``: the state machine's record of it)."""
     if to_status in SILENT_STATUSES:
         return None
     dossier = selectors.dossier_for_notice(dossier_id)
-    event = selectors.transition_event(dossier_id, to_status)
-    if dossier is None or event is None:
+    if dossier is None:
         return None
-    key = f"{NotificationKind.STATUS_CHANGED}:{dossier_id}:{event.pk}"
+    key = f"{NotificationKind.STATUS_CHANGED}:{dossier_id}:{event_id}"
     if Notification.objects.filter(dedup_key=key).exists():
         return None
     user = dossier.applicant
     message = render_status_message(
         language=user.preferred_language, to_status=to_status, code=dossier.code,
-        procedure_name=dossier.procedure.name, procedure_name_en=dossier.procedure.name_en, reason=event.reason,
+        procedure_name=dossier.procedure.name, procedure_name_en=dossier.procedure.name_en, reason=reason,
     )
     try:
         with transaction.atomic():

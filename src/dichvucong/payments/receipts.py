@@ -6,14 +6,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dichvucong.core.pdf import official_document
+from dichvucong.core.text import group_thousands
 from dichvucong.payments.models import Payment
 
 METHOD_LABELS = {"card": "Thẻ ngân hàng", "bank_qr": "Chuyển khoản VietQR", "ewallet": "Ví điện tử"}
 
 
 def vnd(amount: int) -> str:
-    """7000 → "7.000 đồng", the Vietnamese way of grouping thousands."""
-    return f"{amount:,} đồng".replace(",", ".")
+    return f"{group_thousands(amount)} đồng"
 
 
 def payment_receipt_pdf(payment: Payment, language: str = "vi") -> bytes:

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dichvucong.core.text import group_thousands
 from dichvucong.dossiers.constants import Actor, DossierStatus
 from dichvucong.dossiers.fees import fees_due
 from dichvucong.dossiers.models import Dossier
@@ -77,7 +78,7 @@ def remind_and_expire_unpaid() -> dict[str, int]:
                     _("Hồ sơ chưa được thanh toán phí, lệ phí"),
                     _("Hồ sơ “%(procedure)s” chưa được gửi đến cơ quan vì chưa thanh toán %(amount)s đồng. "
                       "Hồ sơ sẽ bị hủy sau %(days)s ngày nếu không được thanh toán.") % {
-                        "procedure": dossier.procedure.name, "amount": f"{fees_due(dossier).total:,}".replace(",", "."),
+                        "procedure": dossier.procedure.name, "amount": group_thousands(fees_due(dossier).total),
                         "days": settings.UNPAID_EXPIRE_AFTER_DAYS},
                     None, [applicant.email],
                 )

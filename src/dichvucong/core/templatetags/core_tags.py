@@ -1,5 +1,7 @@
 from django import template
 
+from dichvucong.core.text import group_thousands
+
 register = template.Library()
 
 
@@ -13,6 +15,6 @@ def get_item(mapping, key):  # noqa: ANN001, ANN201 - a template filter
 def vnd(amount) -> str:  # noqa: ANN001 - a template filter
     """``7000|vnd`` → "7.000 ₫": thousands grouped with dots, the Vietnamese way."""
     try:
-        return f"{int(amount):,} ₫".replace(",", ".")
+        return f"{group_thousands(amount)} ₫"
     except (TypeError, ValueError):
         return ""
