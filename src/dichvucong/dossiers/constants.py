@@ -32,3 +32,22 @@ class DeliveryMethod(models.TextChoices):
     ONLINE = "online", _("Nhận trực tuyến")
     POST = "post", _("Qua dịch vụ bưu chính")
     IN_PERSON = "in_person", _("Trực tiếp")
+
+
+class ActivityKind(models.TextChoices):
+    """What a history entry records: a status change (the state machine's), or something
+    else that happened to the dossier without changing its status."""
+
+    STATUS = "status", _("Đổi trạng thái")
+    STEP = "step", _("Chuyển bước xử lý")
+    ASSIGNED = "assigned", _("Phân công")
+    TRANSFERRED = "transferred", _("Chuyển đơn vị, cơ quan")
+    CONSULTED = "consulted", _("Xin ý kiến (liên thông)")
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    ESCALATED = "escalated", _("Báo lãnh đạo")
+    APOLOGY = "apology", _("Thư xin lỗi, hẹn lại ngày trả")
+    DEADLINE_CHANGED = "deadline_changed", _("Đổi ngày hẹn trả")
+    RESULT = "result", _("Kết quả")
+    POSTAL = "postal", _("Bưu chính")
+    NOTE = "note", _("Ghi chú")

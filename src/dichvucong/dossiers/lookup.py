@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from dichvucong.accounts.identifiers import normalise_phone
-from dichvucong.dossiers.constants import DossierStatus
+from dichvucong.dossiers.constants import ActivityKind, DossierStatus
 from dichvucong.dossiers.models import Dossier
 
 # No 0/O, 1/I/L: a secret read off paper and typed on a phone is typed right.
@@ -107,7 +107,7 @@ class PublicStatus:
 
 
 def public_status(dossier: Dossier) -> PublicStatus:
-    steps = dossier.events.exclude(to_status=DossierStatus.DRAFT).only("at", "to_status")
+    steps = dossier.events.filter(kind=ActivityKind.STATUS).exclude(to_status=DossierStatus.DRAFT).only("at", "to_status")
     return PublicStatus(
         code=dossier.code or "",
         procedure=dossier.procedure_version.display_name or dossier.procedure.display_name,

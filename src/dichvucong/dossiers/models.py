@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
+from dichvucong.dossiers.constants import ActivityKind, Actor, DeliveryMethod, DossierStatus
 
 
 class CalendarDay(models.Model):
@@ -70,18 +70,27 @@ class Dossier(models.Model):
 
 
 class DossierEvent(models.Model):
-    """One transition of a dossier: who, when, why. Written only by the state machine."""
+    """One entry of a dossier's history: who, when, why.
+
+    A status change (``kind`` STATUS) is written only by the state machine; the other kinds
+    (assignment, escalation, apology letter, postal tracking…) by ``services.record_activity``.
+    ``public`` entries are shown to the applicant; the others only to officials.
+    """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices, default=ActivityKind.STATUS)
     from_status = models.CharField(max_length=24, choices=DossierStatus.choices, blank=True)
-    to_status = models.CharField(max_length=24, choices=DossierStatus.choices)
+    to_status = models.CharField(max_length=24, choices=DossierStatus.choices, blank=True)
     actor_kind = models.CharField(max_length=16, choices=Actor.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["dossier", "at"])]
 
     def __str__(self) -> str:
         return f"{self.dossier}: {self.from_status} → {self.to_status}"

@@ -226,7 +226,7 @@ def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     may_act = services.may_file(dossier, request.user)
     awaiting = dossier.status == DossierStatus.AWAITING_SUPPLEMENT
     return render(request, "dossiers/detail.html", {
-        "dossier": dossier, "events": dossier.events.select_related("actor"), "answers": answers,
+        "dossier": dossier, "events": dossier.events.filter(public=True).select_related("actor"), "answers": answers,
         "can_withdraw": may_act and DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
         "components": _components_with_files(dossier), "may_act": may_act,
         "supplement_request": supplement_request(dossier) if awaiting else None,
