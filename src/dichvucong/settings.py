@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "dichvucong.datastore",
     "dichvucong.payments",
     "dichvucong.notifications",
+    "dichvucong.backoffice",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",
@@ -189,7 +190,10 @@ CELERY_BEAT_SCHEDULE = {
     "payments-unpaid-reminders": {"task": "payments.remind_and_expire_unpaid", "schedule": 3600.0},
     # The platform's file for a day is final after midnight; 02:30 leaves it time.
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=2, minute=30)},
+    "backoffice-deadlines": {"task": "backoffice.check_deadlines", "schedule": 900.0},
 }
+# A dossier is "due soon" this many hours before its appointed date (G2).
+BACKOFFICE_DUE_SOON_HOURS = float(os.environ.get("BACKOFFICE_DUE_SOON_HOURS", "24"))
 
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -375,6 +379,8 @@ WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")  # default: the request's 
 WEBAUTHN_RP_NAME = "Cổng Dịch vụ công quốc gia"
 # The admin site (catalog, accounts, OpenID clients) needs a session at this level.
 ADMIN_MIN_LEVEL = int(os.environ.get("ADMIN_MIN_LEVEL", "2" if PRODUCTION else "1"))
+# Officials reach the back office with a second factor in production (G3).
+BACKOFFICE_MIN_LEVEL = int(os.environ.get("BACKOFFICE_MIN_LEVEL", "2" if PRODUCTION else "1"))
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 
 EMAIL_BACKEND = os.environ.get(

@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("tai-khoan/thong-bao/", include("dichvucong.notifications.urls")),
     path("tai-khoan/", include("dichvucong.accounts.urls")),
     path("ho-so/", include("dichvucong.dossiers.urls")),
+    path("can-bo/", include("dichvucong.backoffice.urls")),
     path("tra-cuu-ho-so/", include("dichvucong.dossiers.lookup_urls")),
     path("kho-du-lieu/", include("dichvucong.datastore.urls")),
     path("thanh-toan/", include("dichvucong.payments.urls")),

@@ -99,6 +99,24 @@ def add_working_hours(received: datetime, hours: float) -> datetime:
         day, clock = next_working_day(day), MORNING[0]
 
 
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Working hours (08:00–12:00, 13:00–17:00 of working days) between two moments."""
+    if end <= start:
+        return 0.0
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    total = timedelta()
+    day = first.date()
+    while day <= last.date():
+        if is_working_day(day):
+            for opens, closes in (MORNING, AFTERNOON):
+                begin = max(datetime.combine(day, opens), first.replace(tzinfo=None))
+                finish = min(datetime.combine(day, closes), last.replace(tzinfo=None))
+                if finish > begin:
+                    total += finish - begin
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
 def add_calendar_days(received: datetime, days: int) -> datetime:
     day = timezone.localtime(received).date() + timedelta(days=days)
     while not is_working_day(day):

@@ -56,6 +56,11 @@ class Dossier(models.Model):
     received_on = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     draft_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Who handles the dossier (G1, F3): the processing system it was handed over to, and the
+    # official handling it now as that system reports them (name and unit as published).
+    processing_system = models.CharField(max_length=32, blank=True)
+    handler_name = models.CharField(max_length=200, blank=True)
+    handler_unit = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

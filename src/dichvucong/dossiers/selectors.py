@@ -75,3 +75,12 @@ def supplement_round(dossier: Dossier) -> int:
     """How many times the agency has asked for more documents (0: never). Files supplied in
     answer to the n-th request carry n."""
     return dossier.events.filter(to_status=DossierStatus.AWAITING_SUPPLEMENT).count()
+
+
+def answers_for(dossier: Dossier, language: str) -> list[tuple[str, object]]:
+    """The e-form's answers as (label in ``language``, value), in the form's order."""
+    from dichvucong.dossiers.eforms import form_schema
+
+    schema = form_schema(dossier.procedure.code)
+    return [(spec.label[language], dossier.data.get(spec.key)) for _, spec in schema.fields()
+            if dossier.data.get(spec.key) not in (None, "", False)]

@@ -198,7 +198,7 @@ def supply_supplement(dossier: Dossier, *, applicant, note: str = "") -> Dossier
     with the request's round) and ``note`` go with the dossier, which returns to
     processing; the note is the transition's reason. Something must be supplied: at least
     one new file or a note (a request may ask only for an explanation)."""
-    from dichvucong.dossiers.selectors import supplement_round
+    from dichvucong.dossiers.selectors import supplement_request, supplement_round
 
     ensure_may_file(dossier, applicant)
     note = note.strip()
@@ -214,5 +214,9 @@ def supply_supplement(dossier: Dossier, *, applicant, note: str = "") -> Dossier
 
         if revoked_among(list(supplied.values_list("sha256", flat=True))):
             raise TransitionRefused("revoked_attachment", "a supplied document has been revoked")
-        return transition(dossier, DossierStatus.PROCESSING, actor_kind=Actor.APPLICANT, actor=applicant,
-                          reason=note)
+        # A dossier found incomplete at receipt goes back to be received; one asked for more
+        # during processing goes back to processing.
+        request = supplement_request(current)
+        back_to = (DossierStatus.SUBMITTED if request and request.from_status == DossierStatus.SUBMITTED
+                   else DossierStatus.PROCESSING)
+        return transition(dossier, back_to, actor_kind=Actor.APPLICANT, actor=applicant, reason=note)

@@ -36,6 +36,8 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (S.AWAITING_PAYMENT, S.CANCELLED): Rule(frozenset({A.APPLICANT, A.SYSTEM})),  # the system: left unpaid
     (S.SUBMITTED, S.RECEIVED): Rule(frozenset({A.OFFICIAL, A.SYSTEM})),
     (S.SUBMITTED, S.REFUSED): Rule(frozenset({A.OFFICIAL}), reason_required=True),
+    # Incomplete at receipt (one-stop rules): not received until the applicant completes it.
+    (S.SUBMITTED, S.AWAITING_SUPPLEMENT): Rule(frozenset({A.OFFICIAL}), reason_required=True),
     (S.SUBMITTED, S.WITHDRAWN): Rule(frozenset({A.APPLICANT})),
     (S.RECEIVED, S.PROCESSING): Rule(frozenset({A.OFFICIAL, A.SYSTEM})),
     (S.RECEIVED, S.AWAITING_SUPPLEMENT): Rule(frozenset({A.OFFICIAL}), reason_required=True),
@@ -46,6 +48,7 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (S.PROCESSING, S.REFUSED): Rule(frozenset({A.OFFICIAL}), reason_required=True),
     (S.PROCESSING, S.WITHDRAWN): Rule(frozenset({A.APPLICANT})),
     (S.AWAITING_SUPPLEMENT, S.PROCESSING): Rule(frozenset({A.APPLICANT, A.OFFICIAL})),  # supplied
+    (S.AWAITING_SUPPLEMENT, S.SUBMITTED): Rule(frozenset({A.APPLICANT})),  # completed before receipt
     (S.AWAITING_SUPPLEMENT, S.REFUSED): Rule(frozenset({A.OFFICIAL}), reason_required=True),
     (S.AWAITING_SUPPLEMENT, S.WITHDRAWN): Rule(frozenset({A.APPLICANT})),
 }

@@ -40,6 +40,7 @@ from dichvucong.dossiers.identity import RegistryNote, refresh_identity
 from dichvucong.dossiers.lookup import lookup_secret
 from dichvucong.dossiers.models import Attachment, Dossier
 from dichvucong.dossiers.selectors import (
+    answers_for,
     businesses_for_filing,
     receiving_level,
     supplement_request,
@@ -218,10 +219,7 @@ def _components_with_files(dossier: Dossier) -> list[tuple[int, dict, list[Attac
 
 
 def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
-    schema = form_schema(dossier.procedure.code)
-    language = "en" if get_language() == "en" else "vi"
-    answers = [(spec.label[language], dossier.data.get(spec.key)) for _, spec in schema.fields()
-               if dossier.data.get(spec.key) not in (None, "", False)]
+    answers = answers_for(dossier, "en" if get_language() == "en" else "vi")
     # A delegate whose delegation ended still sees the dossier they filed, but no longer acts on it.
     may_act = services.may_file(dossier, request.user)
     awaiting = dossier.status == DossierStatus.AWAITING_SUPPLEMENT
