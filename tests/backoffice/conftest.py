@@ -8,7 +8,25 @@ from dichvucong.accounts.constants import AccountType, OfficialRole
 from dichvucong.accounts.models import OfficialPosition, OrganisationalUnit
 from dichvucong.catalog.models import Agency
 from tests.accounts.factories import UserFactory, verified_citizen
-from tests.notifications.helpers import submitted_dossier
+
+FREE_PROCEDURE = "1.001193"  # a commune-level procedure without fees
+
+
+def submitted_dossier(user, capture):  # noqa: ANN001, ANN201 - accounts.User, the on-commit capture
+    """A dossier ``user`` has submitted to a Hà Nội commune (handed over once committed)."""
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.dossiers import services as dossier_services
+    from dichvucong.dossiers.eforms import commune_choices
+    from dichvucong.dossiers.selectors import receiving_agency
+
+    procedure = Procedure.objects.get(code=FREE_PROCEDURE)
+    commune = dict(commune_choices())["Thành phố Hà Nội"][0][0]
+    agency = receiving_agency(procedure, province="1", commune=commune)
+    with capture(execute=True):
+        draft = dossier_services.create_draft(applicant=user, procedure=procedure, agency=agency)
+        return dossier_services.submit_dossier(
+            draft, applicant=user, submission_key=f"k-{draft.pk}", delivery_method="online", data={}
+        )
 
 
 def make_official(name: str, role: str, agency: Agency, unit: OrganisationalUnit | None = None):  # noqa: ANN201
