@@ -17,45 +17,23 @@ from dichvucong.notifications.models import Delivery, Notification
 from dichvucong.notifications.services import notify_status_changed
 from tests.accounts.factories import verified_citizen
 from tests.conftest import sign_in_at_level
-
-FREE_PROCEDURE = "1.001193"
-PHONE = "+84912000555"
+from tests.notifications.helpers import (
+    FREE_PROCEDURE,
+    PHONE,
+    hanoi_commune,
+    sms_inbox,
+    submitted_dossier,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def gateway(settings, sim_server) -> str:
-    base = sim_server + "/sim/sms/"
-    settings.SMS_GATEWAY_BASE_URL = base
-    settings.SMS_API_TOKEN = "sim-sms-token"
-    settings.SMS_SENDER_ID = "DICHVUCONG"
-    settings.SMS_TIMEOUT_SECONDS = 5
-    httpx.post(base + "faults", json={"mode": "none"}, timeout=5).raise_for_status()
-    yield base
-    httpx.post(base + "faults", json={"mode": "none"}, timeout=5).raise_for_status()
-
-
 def _sms_inbox(gateway: str) -> list[dict]:
-    return httpx.get(gateway + "v1/messages", params={"to": PHONE}, timeout=5).json()["messages"]
+    return sms_inbox(gateway)
 
 
-def _hanoi_commune() -> str:
-    from dichvucong.dossiers.eforms import commune_choices
-
-    return dict(commune_choices())["Thành phố Hà Nội"][0][0]
-
-
-def _submitted(user, capture):  # noqa: ANN001
-    procedure = Procedure.objects.get(code=FREE_PROCEDURE)
-    agency = receiving_agency(procedure, province="1", commune=_hanoi_commune())
-    with capture(execute=True):
-        draft = dossier_services.create_draft(applicant=user, procedure=procedure, agency=agency)
-        dossier = dossier_services.submit_dossier(
-            draft, applicant=user, submission_key=f"k-{draft.pk}", delivery_method="online", data={}
-        )
-    assert dossier.status == DossierStatus.SUBMITTED
-    return dossier
+def _submitted(user, capture):  # noqa: ANN001, ANN202
+    return submitted_dossier(user, capture)
 
 
 def _citizen(**kwargs):  # noqa: ANN202
@@ -102,7 +80,7 @@ def test_the_email_is_in_the_recipients_language_and_carries_no_identification_n
 def test_draft_and_awaiting_payment_are_not_notified(django_capture_on_commit_callbacks):
     user = _citizen()
     procedure = Procedure.objects.get(code=FREE_PROCEDURE)
-    agency = receiving_agency(procedure, province="1", commune=_hanoi_commune())
+    agency = receiving_agency(procedure, province="1", commune=hanoi_commune())
     with django_capture_on_commit_callbacks(execute=True):
         draft = dossier_services.create_draft(applicant=user, procedure=procedure, agency=agency)
     notify_status_changed(dossier_id=draft.pk, to_status=DossierStatus.DRAFT,

@@ -4,7 +4,11 @@ for more documents."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from django.utils import timezone
 
 from dichvucong.accounts import services as accounts
 from dichvucong.accounts.constants import DelegatedPermission
@@ -84,3 +88,34 @@ def answers_for(dossier: Dossier, language: str) -> list[tuple[str, object]]:
     schema = form_schema(dossier.procedure.code)
     return [(spec.label[language], dossier.data.get(spec.key)) for _, spec in schema.fields()
             if dossier.data.get(spec.key) not in (None, "", False)]
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What the applicant's live dossier page shows (F3)."""
+
+    dossier: Dossier
+    events: list[DossierEvent]
+    taken_hours: float | None  # working hours since submission (to the result, when issued)
+    left_hours: float | None  # working hours to the appointed date; None once decided or without one
+    overdue: bool
+    paused: bool
+    live: bool  # still moving: the page polls for changes
+
+
+def tracking(dossier: Dossier, now: datetime | None = None) -> Tracking:
+    from dichvucong.dossiers import calendar
+    from dichvucong.dossiers.constants import FINAL_STATUSES
+
+    now = now or timezone.now()
+    events = list(dossier.events.filter(public=True).select_related("actor"))
+    finished = dossier.status in FINAL_STATUSES
+    end = next((e.at for e in reversed(events) if e.to_status in FINAL_STATUSES), now) if finished else now
+    taken = calendar.working_hours_between(dossier.submitted_at, end) if dossier.submitted_at else None
+    running = not finished and dossier.due_at is not None
+    return Tracking(
+        dossier=dossier, events=events, taken_hours=taken,
+        left_hours=calendar.working_hours_between(now, dossier.due_at) if running else None,
+        overdue=running and dossier.due_at < now,
+        paused=dossier.status == DossierStatus.AWAITING_SUPPLEMENT, live=not finished,
+    )

@@ -25,7 +25,7 @@ from dichvucong.datastore import services as datastore
 from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers import services
 from dichvucong.dossiers.attachments import AttachmentRefused, attach_file
-from dichvucong.dossiers.constants import Actor, DeliveryMethod, DossierStatus
+from dichvucong.dossiers.constants import ActivityKind, Actor, DeliveryMethod, DossierStatus
 from dichvucong.dossiers.eforms import (
     build_form,
     commune_prompt,
@@ -45,6 +45,7 @@ from dichvucong.dossiers.selectors import (
     receiving_level,
     supplement_request,
     supplement_round,
+    tracking,
 )
 from dichvucong.dossiers.state_machine import TransitionRefused, allowed_targets
 
@@ -224,7 +225,7 @@ def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     may_act = services.may_file(dossier, request.user)
     awaiting = dossier.status == DossierStatus.AWAITING_SUPPLEMENT
     return render(request, "dossiers/detail.html", {
-        "dossier": dossier, "events": dossier.events.filter(public=True).select_related("actor"), "answers": answers,
+        "dossier": dossier, "tracking": tracking(dossier), "answers": answers,
         "can_withdraw": may_act and DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
         "components": _components_with_files(dossier), "may_act": may_act,
         "supplement_request": supplement_request(dossier) if awaiting else None,
@@ -374,5 +375,27 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(render_receipt(dossier, "en" if get_language() == "en" else "vi"),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bien-nhan-{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def tracking_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live part of the dossier page (status, handler, times, history), polled by htmx."""
+    dossier = _own(request, pk)
+    response = render(request, "dossiers/_tracking.html", {"tracking": tracking(dossier)})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def apology_letter(request: HttpRequest, pk: int, event_id: int) -> HttpResponse:
+    """The agency's letter of apology for a late dossier, with its new appointed date (G2)."""
+    from dichvucong.dossiers.letters import apology_letter_pdf
+
+    dossier = _own(request, pk)
+    event = get_object_or_404(dossier.events, pk=event_id, kind=ActivityKind.APOLOGY)
+    response = HttpResponse(apology_letter_pdf(dossier, event), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="thu-xin-loi-{dossier.code}-{event.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -8,7 +8,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from dichvucong.core import events
+        from dichvucong.dossiers.history import ACTIVITY_RECORDED
         from dichvucong.dossiers.state_machine import STATUS_CHANGED
-        from dichvucong.notifications.services import notify_status_changed
+        from dichvucong.notifications.services import (
+            notify_activity_recorded,
+            notify_status_changed,
+        )
 
         events.subscribe(STATUS_CHANGED, notify_status_changed)
+        events.subscribe(ACTIVITY_RECORDED, notify_activity_recorded)

@@ -12,7 +12,8 @@ from dichvucong.notifications.constants import Channel, DeliveryStatus, Notifica
 class Notification(models.Model):
     """One entry of a person's inbox, rendered once, in their language, when it was created.
 
-    ``dedup_key`` names the event it reports (``status_changed:<dossier>:<dossier event>``),
+    ``dedup_key`` names the event it reports and, where one event tells several people, the
+    recipient (``status_changed:<dossier>:<dossier event>``, ``overdue:<dossier event>:<user>``),
     so the same event delivered twice to the subscriber never notifies twice.
     """
 
@@ -64,3 +65,21 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.notification_id}: {self.status}"
+
+
+class ChannelPreference(models.Model):
+    """The channels a person chose beyond the inbox, which is always on (F1 "as they choose").
+
+    No row means the defaults: every channel on. A channel switched on still needs a
+    confirmed address or number to be used (``services.channels_for``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_channels"
+    )
+    email = models.BooleanField(default=True)
+    sms = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: email={'on' if self.email else 'off'}, sms={'on' if self.sms else 'off'}"
