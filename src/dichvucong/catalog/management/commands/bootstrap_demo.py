@@ -95,6 +95,44 @@ def ensure_demo_identity() -> list[str]:
     ]
 
 
+DEMO_OFFICIAL_PASSWORD = "canbo-demo-2026"  # noqa: S105 - demo accounts, embedded mode only
+DEMO_OFFICIALS = [
+    # (username, full name, role)
+    ("motcua.demo", "Trần Thị Tiếp Nhận", "receiver"),
+    ("xuly.demo", "Lê Văn Xử Lý", "processor"),
+    ("lanhdao.demo", "Phạm Minh Lãnh Đạo", "approver"),
+    ("quantri.demo", "Nguyễn Quản Trị", "agency_admin"),
+]
+
+
+def ensure_demo_officials() -> list[str]:
+    """The one-stop staff of a Hà Nội commune's People's Committee (the second commune of the
+    list, the one the demo journeys choose), each with a role of the back office."""
+    from dichvucong.accounts.constants import AccountType
+    from dichvucong.accounts.models import OfficialPosition, OrganisationalUnit, User
+    from dichvucong.dossiers.eforms import commune_choices
+
+    communes = dict(commune_choices()).get("Thành phố Hà Nội") or []
+    if len(communes) < 2:
+        return []
+    agency = Agency.objects.filter(level="commune", province_code=1, ward_code=int(communes[1][0])).first()
+    if agency is None:
+        return []
+    unit, _ = OrganisationalUnit.objects.get_or_create(agency=agency, name="Bộ phận Một cửa")
+    lines = []
+    for username, full_name, role in DEMO_OFFICIALS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"full_name": full_name, "account_type": AccountType.OFFICIAL,
+                                         "email": f"{username}@example.vn"},
+        )
+        if created:
+            user.set_password(DEMO_OFFICIAL_PASSWORD)
+            user.save()
+        OfficialPosition.objects.get_or_create(user=user, agency=agency, unit=None, role=role)
+        lines.append(f"  {username:16} {DEMO_OFFICIAL_PASSWORD:20} official, {role} at {agency.name} ({unit.name})")
+    return lines
+
+
 class Command(BaseCommand):
     help = "Load the catalog and demo accounts for the embedded mode."
 
@@ -123,6 +161,7 @@ class Command(BaseCommand):
                 user.groups.add(group)
             lines.append(f"  {username:16} {password:20} {role}")
         lines.extend(ensure_demo_identity())
+        lines.extend(ensure_demo_officials())
         self.stdout.write(self.style.SUCCESS("Demo accounts (embedded mode only), sign in at /tai-khoan/dang-nhap/:"))
         for line in lines:
             self.stdout.write(line)
