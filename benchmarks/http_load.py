@@ -416,6 +416,7 @@ def _outside_systems_env() -> dict[str, str]:
         "REMOTE_SIGNING_BASE_URL": nowhere, "REGISTRIES_API_TOKEN": "bench", "SMS_API_TOKEN": "bench",
         "EID_CLIENT_SECRET": "bench", "REMOTE_SIGNING_API_TOKEN": "bench",
         "PAYMENT_PLATFORM_BASE_URL": nowhere, "PAYMENT_MERCHANT_ID": "bench", "PAYMENT_PLATFORM_SECRET": "bench",
+        "POSTAL_BASE_URL": nowhere, "POSTAL_ACCOUNT_ID": "bench", "POSTAL_SECRET": "bench",
     }
 
 

@@ -69,8 +69,10 @@ INSTALLED_APPS = [
     "dichvucong.dossiers",
     "dichvucong.datastore",
     "dichvucong.payments",
+    "dichvucong.postal",
     "dichvucong.notifications",
     "dichvucong.backoffice",
+    "dichvucong.results",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",
@@ -190,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
     "payments-unpaid-reminders": {"task": "payments.remind_and_expire_unpaid", "schedule": 3600.0},
     # The platform's file for a day is final after midnight; 02:30 leaves it time.
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=2, minute=30)},
+    # Postal bookings the carrier could not take, or whose task was never queued (F2).
+    "postal-book-pending": {"task": "postal.book_pending", "schedule": 300.0},
     "backoffice-deadlines": {"task": "backoffice.check_deadlines", "schedule": 900.0},
 }
 # A dossier is "due soon" this many hours before its appointed date (G2).
@@ -423,6 +427,10 @@ SIM_PAYMENTS_DELIVER_CALLBACKS = env_bool("SIM_PAYMENTS_DELIVER_CALLBACKS", True
 SIM_PAYMENTS_TIMEOUT_SECONDS = float(os.environ.get("SIM_PAYMENTS_TIMEOUT_SECONDS", "30"))
 EID_SIM_KEY_FILE = VAR_DIR / "eid-sim-key.pem"
 PKI_TRUST_ANCHOR_FILES = env_list("PKI_TRUST_ANCHOR_FILES", "")
+# Signed results (C4, docs/results.md): each agency's signing credential, verification budgets.
+AGENCY_SIGNING_DIR = Path(os.environ.get("AGENCY_SIGNING_DIR", VAR_DIR / "agency-signing"))
+RESULT_VERIFICATION_RATE = os.environ.get("RATE_RESULT_VERIFICATION", "30/300")
+RESULT_VERIFICATION_MAX_BYTES = int(os.environ.get("RESULT_VERIFICATION_MAX_BYTES", str(20 * 1024 * 1024)))
 # The national payment platform (E1); contract in docs/payment-platform-contract.md.
 PAYMENT_PLATFORM_BASE_URL = os.environ.get("PAYMENT_PLATFORM_BASE_URL", f"{_SIM}/payments/")
 PAYMENT_MERCHANT_ID = os.environ.get("PAYMENT_MERCHANT_ID", "DVC-PORTAL")
@@ -430,13 +438,28 @@ PAYMENT_PLATFORM_SECRET = os.environ.get("PAYMENT_PLATFORM_SECRET", "sim-payment
 PAYMENT_PLATFORM_TIMEOUT = float(os.environ.get("PAYMENT_PLATFORM_TIMEOUT", "5"))
 # The origin of the platform's payment pages, when not the API's (the CSP and pay_url check).
 PAYMENT_PLATFORM_PAY_ORIGIN = os.environ.get("PAYMENT_PLATFORM_PAY_ORIGIN", "")
+# The public postal service (F2); contract in docs/postal-contract.md.
+POSTAL_BASE_URL = os.environ.get("POSTAL_BASE_URL", f"{_SIM}/post/")
+POSTAL_ACCOUNT_ID = os.environ.get("POSTAL_ACCOUNT_ID", "DVC-PORTAL")
+POSTAL_SECRET = os.environ.get("POSTAL_SECRET", "sim-post-secret")
+POSTAL_TIMEOUT = float(os.environ.get("POSTAL_TIMEOUT", "5"))
+# The delivery fee charged when the carrier cannot quote (đồng): submission is never blocked.
+POSTAL_FLAT_FEE = int(os.environ.get("POSTAL_FLAT_FEE", "35000"))
+POSTAL_WEIGHT_CLASS = os.environ.get("POSTAL_WEIGHT_CLASS", "document")
+POSTAL_QUOTE_CACHE_SECONDS = int(os.environ.get("POSTAL_QUOTE_CACHE_SECONDS", "3600"))
+# The postal simulator's own side: its key, its accounts, whether it posts its callbacks
+# (or keeps them in its outbox, the tests' setting) and how long its timeout fault waits.
+SIM_POST_SECRET = os.environ.get("SIM_POST_SECRET", "sim-post-secret")
+SIM_POST_ACCOUNTS = set(env_list("SIM_POST_ACCOUNTS", "DVC-PORTAL"))
+SIM_POST_DELIVER_CALLBACKS = env_bool("SIM_POST_DELIVER_CALLBACKS", True)
+SIM_POST_TIMEOUT_SECONDS = float(os.environ.get("SIM_POST_TIMEOUT_SECONDS", "30"))
 for _name in ("REGISTRIES_API_TOKEN", "SMS_API_TOKEN", "EID_CLIENT_SECRET", "REMOTE_SIGNING_API_TOKEN",
-              "PAYMENT_PLATFORM_SECRET"):
+              "PAYMENT_PLATFORM_SECRET", "POSTAL_SECRET"):
     if PRODUCTION and globals()[_name].startswith("sim-"):
         raise ImproperlyConfigured(f"{_name} must be set in production")
 # Production never falls back to the simulators' addresses.
 for _name in ("REGISTRIES_BASE_URL", "SMS_GATEWAY_BASE_URL", "EID_ISSUER", "REMOTE_SIGNING_BASE_URL",
-              "PAYMENT_PLATFORM_BASE_URL", "PAYMENT_MERCHANT_ID"):
+              "PAYMENT_PLATFORM_BASE_URL", "PAYMENT_MERCHANT_ID", "POSTAL_BASE_URL", "POSTAL_ACCOUNT_ID"):
     if PRODUCTION and _name not in os.environ:
         raise ImproperlyConfigured(f"{_name} must be set in production")
 

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from dichvucong.accounts.status import authentication_status
 from dichvucong.ops import views as ops_views
 from dichvucong.payments import views as payment_views
+from dichvucong.postal import views as postal_views
 
 urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),  # /metrics
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/ket-qua/", include("dichvucong.results.api_urls")),
     path("api/v1/", include("dichvucong.catalog.api_urls")),
     # Administrators sign in like everyone else (levels, second factors, lockout, audit).
     path("quan-tri/login/", RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)),
@@ -26,6 +28,8 @@ urlpatterns = [
     path("oidc/", include("dichvucong.sso.urls", namespace="oauth2_provider")),
     # The payment platform's server-to-server callback: no language, no session.
     path("cong-thanh-toan/thong-bao/", payment_views.notify, name="payments-notify"),
+    # The postal service's tracking callbacks: no language, no session (docs/postal-contract.md).
+    path("buu-chinh/thong-bao/", postal_views.notify, name="postal-notify"),
 ]
 urlpatterns += i18n_patterns(
     path("tai-khoan/thong-bao/", include("dichvucong.notifications.urls")),
@@ -34,7 +38,9 @@ urlpatterns += i18n_patterns(
     path("can-bo/", include("dichvucong.backoffice.urls")),
     path("tra-cuu-ho-so/", include("dichvucong.dossiers.lookup_urls")),
     path("kho-du-lieu/", include("dichvucong.datastore.urls")),
+    path("kiem-tra-ket-qua/", include("dichvucong.results.urls")),
     path("thanh-toan/", include("dichvucong.payments.urls")),
+    path("buu-chinh/", include("dichvucong.postal.urls")),
     path("", include("dichvucong.catalog.urls")),
     prefix_default_language=False,
 )

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 def index(request):
     """The simulators mounted on this server; each later issue adds its own."""
-    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid", "ca", "payments"]})
+    return JsonResponse({"simulators": ["ministry", "registries", "sms", "eid", "ca", "payments", "post"]})
 
 
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("eid/", include("simulators.eid.urls")),
     path("ca/", include("simulators.ca.urls")),
     path("payments/", include("simulators.payments.urls")),
+    path("post/", include("simulators.post.urls")),
 ]

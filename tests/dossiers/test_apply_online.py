@@ -52,12 +52,12 @@ def test_a_draft_is_saved_and_resumed_then_submitted_once(applicant):
 
     form_page = client.get(f"/ho-so/{dossier.pk}/").content.decode()
     key = re.search(r'name="submission_key" value="([^"]+)"', form_page).group(1)
-    payload = {**birth_data(), "delivery_method": "post", "submission_key": key, "action": "submit"}
+    payload = {**birth_data(), "delivery_method": "in_person", "submission_key": key, "action": "submit"}
     first = post_form(client, f"/ho-so/{dossier.pk}/", payload)
     second = post_form(client, f"/ho-so/{dossier.pk}/", payload)  # a double click
     assert first["Location"] == second["Location"] == f"/ho-so/{dossier.pk}/bien-nhan/"
     dossier.refresh_from_db()
-    assert dossier.status == "submitted" and dossier.delivery_method == "post"
+    assert dossier.status == "submitted" and dossier.delivery_method == "in_person"
     assert dossier.data["applicant.pin"] == user.pin and dossier.data["child.full_name"] == "Nguyễn Minh An"
     receipt = client.get(f"/ho-so/{dossier.pk}/bien-nhan/").content.decode()
     assert dossier.code in receipt and "<svg" in receipt

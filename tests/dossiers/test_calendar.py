@@ -52,3 +52,15 @@ def test_working_hours_count_office_hours_only():
 def test_calendar_days_and_months_end_on_a_working_day():
     assert timezone.localtime(calendar.due_at(at("2026-11-20T09:00"), 8, "days")).date() == date(2026, 11, 30)
     assert timezone.localtime(calendar.due_at(at("2026-01-31T09:00"), 1, "months")).date() == date(2026, 3, 2)
+
+
+def test_working_hours_between_count_working_time_only_and_read_the_declared_days_once(
+    django_assert_max_num_queries,
+):
+    # Friday 16:00 → Tuesday 09:00: Friday's last hour, Monday's eight, Tuesday's first.
+    assert calendar.working_hours_between(at("2026-11-27 16:00"), at("2026-12-01 09:00")) == 10
+    CalendarDay.objects.create(day=date(2026, 11, 30), is_working_day=False, reason="Nghỉ bù")
+    assert calendar.working_hours_between(at("2026-11-27 16:00"), at("2026-12-01 09:00")) == 2
+    assert calendar.working_hours_between(at("2026-12-01 09:00"), at("2026-11-27 16:00")) == 0
+    with django_assert_max_num_queries(1):  # a dossier open for years is not a query per day
+        calendar.working_hours_between(at("2021-01-04 08:00"), at("2026-01-05 08:00"))

@@ -20,11 +20,17 @@ def aged(days: int) -> Dossier:
     return dossier
 
 
-def test_old_drafts_are_reminded_once_then_expire_by_the_state_machine():
+def test_old_drafts_are_reminded_once_then_expire_by_the_state_machine(django_capture_on_commit_callbacks):
+    from dichvucong.notifications.models import Notification
+
     fresh, old, older = aged(1), aged(21), aged(31)
-    assert remind_and_expire_drafts() == {"reminded": 2, "expired": 1}
-    assert len(mail.outbox) == 2 and "hết hạn" in mail.outbox[0].subject
-    assert remind_and_expire_drafts() == {"reminded": 0, "expired": 0}  # reminded once only
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_and_expire_drafts() == {"reminded": 2, "expired": 1}
+    reminders = [m for m in mail.outbox if "sắp hết hạn" in m.subject]
+    assert len(reminders) == 2  # the third mail tells the owner of the oldest one it was cancelled
+    assert Notification.objects.filter(kind="reminder", dossier__in=[old, older]).count() == 2  # in the inbox too
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_and_expire_drafts() == {"reminded": 0, "expired": 0}  # reminded once only
     older.refresh_from_db()
     assert older.status == "cancelled" and older.events.last().actor_kind == "system"
     fresh.refresh_from_db()

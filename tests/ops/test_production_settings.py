@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 def load_settings(extra: dict[str, str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OIDC_", "REGISTRIES_", "SMS_", "EID_",
-                                                                               "PAYMENT_"))}
+                                                                               "PAYMENT_", "POSTAL_"))}
     env |= {"DJANGO_SETTINGS_MODULE": "dichvucong.settings", "PYTHONPATH": str(SRC), "DJANGO_ENV": "production"}
     env |= extra
     return subprocess.run([sys.executable, "-c", "import dichvucong.settings"], env=env, capture_output=True,
@@ -31,6 +31,7 @@ def complete_env(tmp_path) -> dict[str, str]:
         "REMOTE_SIGNING_BASE_URL": "https://ca.example.vn/", "REMOTE_SIGNING_API_TOKEN": "t4",
         "PAYMENT_PLATFORM_BASE_URL": "https://pay.example.vn/", "PAYMENT_MERCHANT_ID": "DVC",
         "PAYMENT_PLATFORM_SECRET": "t5",
+        "POSTAL_BASE_URL": "https://post.example.vn/", "POSTAL_ACCOUNT_ID": "DVC", "POSTAL_SECRET": "t6",
     }
 
 
@@ -42,7 +43,7 @@ def test_a_complete_production_environment_loads(tmp_path):
 def test_each_missing_secret_or_address_stops_the_process(tmp_path):
     env = complete_env(tmp_path)
     for name in ("SECRET_KEY", "EID_CLIENT_SECRET", "REGISTRIES_BASE_URL", "REMOTE_SIGNING_API_TOKEN",
-                 "PAYMENT_PLATFORM_SECRET", "PAYMENT_PLATFORM_BASE_URL"):
+                 "PAYMENT_PLATFORM_SECRET", "PAYMENT_PLATFORM_BASE_URL", "POSTAL_SECRET", "POSTAL_BASE_URL"):
         result = load_settings({k: v for k, v in env.items() if k != name})
         assert result.returncode != 0 and name in result.stderr, name
 

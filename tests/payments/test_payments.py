@@ -333,16 +333,21 @@ def test_someone_else_cannot_pay_see_or_download_a_payment(payer, awaiting, plat
     assert other.get(f"/thanh-toan/{reference}/bien-lai.pdf").status_code == 404
 
 
-def test_an_unpaid_dossier_is_reminded_once_then_cancelled(payer, awaiting, settings, mailoutbox):
+def test_an_unpaid_dossier_is_reminded_once_then_cancelled(payer, awaiting, settings, mailoutbox,
+                                                           django_capture_on_commit_callbacks):
     user, client = payer
+    from dichvucong.notifications.models import Notification
     from dichvucong.payments.tasks import remind_and_expire_unpaid
 
     user.email, user.email_confirmed_at = "nguoinop@example.vn", timezone.now()
     user.save()
     Dossier.objects.filter(pk=awaiting.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=30))
-    assert remind_and_expire_unpaid() == {"reminded": 1, "expired": 0}
-    assert remind_and_expire_unpaid() == {"reminded": 0, "expired": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_and_expire_unpaid() == {"reminded": 1, "expired": 0}
+        assert remind_and_expire_unpaid() == {"reminded": 0, "expired": 0}
     assert len(mailoutbox) == 1 and "7.000" in mailoutbox[0].body
+    # The reminder is in the account inbox too (the channels the person chose).
+    assert Notification.objects.filter(recipient=user, kind="reminder", dossier=awaiting).count() == 1
     Dossier.objects.filter(pk=awaiting.pk).update(updated_at=timezone.now() - timezone.timedelta(days=8))
     assert remind_and_expire_unpaid()["expired"] == 1
     awaiting.refresh_from_db()

@@ -80,3 +80,8 @@ def revoked_among(sha256s: list[str]) -> set[str]:
         return set()
     return set(StoredDocument.objects.filter(sha256__in=sha256s, revoked_at__isnull=False)
                .values_list("sha256", flat=True))
+
+
+def issued_results_for(owner, dossier) -> QuerySet[StoredDocument]:  # noqa: ANN001 - accounts.User, dossiers.Dossier
+    """The results an agency issued for ``dossier``, as kept in the owner's store."""
+    return StoredDocument.objects.filter(owner=owner, source_dossier=dossier, is_issued_result=True).order_by("pk")

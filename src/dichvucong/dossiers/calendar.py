@@ -46,12 +46,7 @@ def _declared(day: date) -> bool | None:
 
 def is_working_day(day: date) -> bool:
     declared = _declared(day)
-    if declared is not None:
-        return declared
-    public, make_up = _public_holidays(day.year)
-    if day in make_up:
-        return True
-    return day.weekday() < 5 and day not in public
+    return _is_working_day_given(day, {} if declared is None else {day: declared})
 
 
 def next_working_day(day: date) -> date:
@@ -99,15 +94,32 @@ def add_working_hours(received: datetime, hours: float) -> datetime:
         day, clock = next_working_day(day), MORNING[0]
 
 
+def _declared_between(first: date, last: date) -> dict[date, bool]:
+    """Administrators' rulings over a range, in one query (a dossier may span years)."""
+    from dichvucong.dossiers.models import CalendarDay
+
+    return dict(CalendarDay.objects.filter(day__range=(first, last)).values_list("day", "is_working_day"))
+
+
+def _is_working_day_given(day: date, declared: dict[date, bool]) -> bool:
+    if day in declared:
+        return declared[day]
+    public, make_up = _public_holidays(day.year)
+    if day in make_up:
+        return True
+    return day.weekday() < 5 and day not in public
+
+
 def working_hours_between(start: datetime, end: datetime) -> float:
     """Working hours (08:00–12:00, 13:00–17:00 of working days) between two moments."""
     if end <= start:
         return 0.0
     first, last = timezone.localtime(start), timezone.localtime(end)
+    declared = _declared_between(first.date(), last.date())
     total = timedelta()
     day = first.date()
     while day <= last.date():
-        if is_working_day(day):
+        if _is_working_day_given(day, declared):
             for opens, closes in (MORNING, AFTERNOON):
                 begin = max(datetime.combine(day, opens), first.replace(tzinfo=None))
                 finish = min(datetime.combine(day, closes), last.replace(tzinfo=None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -26,6 +27,19 @@ class Fees:
         return sum(line.amount for line in self.lines)
 
 
+# Fee lines that do not come from the catalog (the postal delivery fee, F2). Other apps
+# register a provider in their ``AppConfig.ready`` rather than this module importing them:
+# each provider gets the dossier and answers its lines (none when it does not apply). A
+# provider must not raise for a fault of its own outside system; it answers a fallback.
+FeeProvider = Callable[[Dossier], Iterable[FeeLine]]
+extra_fee_providers: list[FeeProvider] = []
+
+
+def register_fee_provider(provider: FeeProvider) -> None:
+    if provider not in extra_fee_providers:
+        extra_fee_providers.append(provider)
+
+
 def online_channel(dossier: Dossier) -> dict | None:
     """The online channel of the procedure version the dossier is filed under (else the first)."""
     channels = dossier.procedure_version.channels or []
@@ -37,7 +51,8 @@ def fees_due(dossier: Dossier) -> Fees:
 
     The catalog's amounts are what the publishing agency declared; where its text says the
     fee depends on the case, the parsed amount is the one published and the agency's text
-    is shown beside it (docs/payments.md).
+    is shown beside it (docs/payments.md). Lines of the registered ``extra_fee_providers``
+    (the postal delivery fee) follow the catalog's, paid in the same payment.
     """
     channel = online_channel(dossier) or {}
     lines = []
@@ -45,6 +60,8 @@ def fees_due(dossier: Dossier) -> Fees:
         amount = fee.get("amount")
         if isinstance(amount, int | float) and amount > 0:
             lines.append(FeeLine(label=_line_label(str(fee.get("label") or "")), amount=int(amount)))
+    for provider in extra_fee_providers:
+        lines.extend(line for line in provider(dossier) if line.amount > 0)
     return Fees(lines=tuple(lines), rule=str(channel.get("fee_text") or "").strip())
 
 

@@ -125,6 +125,10 @@ def submit_dossier(  # noqa: ANN001
     try:
         with transaction.atomic():
             changes = {"data": data} if data is not None else {}
+            # The fees are those of the dossier as submitted: a delivery by post adds its fee.
+            dossier.delivery_method = delivery_method
+            if data is not None:
+                dossier.data = data
             if fees_due(dossier).total > 0:
                 # Filed, but it reaches the agency (code, appointed date) once the fee is paid.
                 return transition(

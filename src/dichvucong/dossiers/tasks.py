@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dichvucong.core.notices import request_notice
 from dichvucong.dossiers.constants import Actor, DossierStatus
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.state_machine import TransitionRefused, transition
@@ -23,15 +23,14 @@ def remind_and_expire_drafts() -> dict[str, int]:
     for dossier in drafts.filter(updated_at__lt=now - timedelta(days=settings.DRAFT_REMIND_AFTER_DAYS),
                                  draft_reminded_at__isnull=True):
         applicant = dossier.applicant
-        if applicant.email and applicant.email_confirmed_at:
-            with translation.override(applicant.preferred_language):
-                send_mail(
-                    _("Hồ sơ nháp sắp hết hạn"),
-                    _("Bản nháp hồ sơ “%(procedure)s” sẽ bị hủy sau %(days)s ngày nếu không được nộp.") % {
-                        "procedure": dossier.procedure.name,
-                        "days": settings.DRAFT_EXPIRE_AFTER_DAYS - settings.DRAFT_REMIND_AFTER_DAYS},
-                    None, [applicant.email],
-                )
+        with translation.override(applicant.preferred_language):
+            subject = _("Hồ sơ nháp sắp hết hạn")
+            body = _("Bản nháp hồ sơ “%(procedure)s” sẽ bị hủy sau %(days)s ngày nếu không được nộp.") % {
+                "procedure": dossier.procedure.name,
+                "days": settings.DRAFT_EXPIRE_AFTER_DAYS - settings.DRAFT_REMIND_AFTER_DAYS}
+        # Inbox, and the channels the person chose (notifications), once per draft.
+        request_notice(applicant, kind="reminder", dedup_key=f"reminder:draft:{dossier.pk}", subject=subject,
+                       body=body, dossier_id=dossier.pk)
         # Marked without touching updated_at: reminding is not the applicant working on it.
         Dossier.objects.filter(pk=dossier.pk).update(draft_reminded_at=now)
         reminded += 1

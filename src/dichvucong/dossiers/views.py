@@ -23,6 +23,7 @@ from dichvucong.accounts.decorators import require_level, step_up_url
 from dichvucong.catalog import selectors as catalog
 from dichvucong.datastore import services as datastore
 from dichvucong.datastore.models import StoredDocument
+from dichvucong.datastore.selectors import issued_results_for
 from dichvucong.dossiers import services
 from dichvucong.dossiers.attachments import AttachmentRefused, attach_file
 from dichvucong.dossiers.constants import ActivityKind, Actor, DeliveryMethod, DossierStatus
@@ -226,6 +227,7 @@ def _detail(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     awaiting = dossier.status == DossierStatus.AWAITING_SUPPLEMENT
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "tracking": tracking(dossier), "answers": answers,
+        "results": issued_results_for(request.user, dossier),
         "can_withdraw": may_act and DossierStatus.WITHDRAWN in allowed_targets(dossier.status, Actor.APPLICANT),
         "components": _components_with_files(dossier), "may_act": may_act,
         "supplement_request": supplement_request(dossier) if awaiting else None,

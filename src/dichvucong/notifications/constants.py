@@ -17,6 +17,8 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Hồ sơ sắp đến hạn")
     OVERDUE = "overdue", _("Hồ sơ quá hạn")
     ESCALATED = "escalated", _("Hồ sơ báo lãnh đạo")
+    # Asked for by other apps through ``core.notices`` (A7).
+    REMINDER = "reminder", _("Nhắc việc")
 
 
 class Channel(models.TextChoices):

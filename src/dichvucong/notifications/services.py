@@ -84,6 +84,19 @@ def notify(  # noqa: ANN001 - recipient: accounts.User, dossier: dossiers.Dossie
     return notification
 
 
+def notify_requested(*, recipient_id: int, kind: str, dedup_key: str, subject: str, body: str, sms_text: str = "",
+                     dossier_id: int | None = None) -> Notification | None:
+    """``core.notices.request_notice`` listener: another app's reminder, by the person's channels."""
+    from django.contrib.auth import get_user_model
+
+    recipient = get_user_model().objects.filter(pk=recipient_id).first()
+    if recipient is None or kind not in NotificationKind.values:
+        return None
+    dossier = selectors.dossier_for_notice(dossier_id) if dossier_id else None
+    return notify(recipient, kind=kind, dedup_key=dedup_key, subject=subject, body=body, sms_text=sms_text,
+                  dossier=dossier)
+
+
 def notify_status_changed(*, dossier_id: int, to_status: str, event_id: int, reason: str = "",
                           **_event) -> Notification | None:
     """Tell the dossier's applicant that it moved to ``to_status``; at most once per transition

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dichvucong.core.notices import request_notice
 from dichvucong.core.text import group_thousands
 from dichvucong.dossiers.constants import Actor, DossierStatus
 from dichvucong.dossiers.fees import fees_due
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def _mail_failure_logged(dossier_pk: int) -> Iterator[None]:
+def _reminder_failure_logged(dossier_pk: int) -> Iterator[None]:
     """One reminder that cannot be sent must not stop the others, nor the expiries."""
     try:
         yield
@@ -72,16 +72,16 @@ def remind_and_expire_unpaid() -> dict[str, int]:
     for dossier in waiting.filter(updated_at__lt=now - timedelta(hours=settings.UNPAID_REMIND_AFTER_HOURS),
                                   draft_reminded_at__isnull=True):
         applicant = dossier.applicant
-        if applicant.email and applicant.email_confirmed_at:
-            with translation.override(applicant.preferred_language), _mail_failure_logged(dossier.pk):
-                send_mail(
-                    _("Hồ sơ chưa được thanh toán phí, lệ phí"),
-                    _("Hồ sơ “%(procedure)s” chưa được gửi đến cơ quan vì chưa thanh toán %(amount)s đồng. "
-                      "Hồ sơ sẽ bị hủy sau %(days)s ngày nếu không được thanh toán.") % {
-                        "procedure": dossier.procedure.name, "amount": group_thousands(fees_due(dossier).total),
-                        "days": settings.UNPAID_EXPIRE_AFTER_DAYS},
-                    None, [applicant.email],
-                )
+        with translation.override(applicant.preferred_language), _reminder_failure_logged(dossier.pk):
+            # Inbox, and the channels the person chose (notifications), once per dossier.
+            request_notice(
+                applicant, kind="reminder", dedup_key=f"reminder:unpaid:{dossier.pk}", dossier_id=dossier.pk,
+                subject=_("Hồ sơ chưa được thanh toán phí, lệ phí"),
+                body=_("Hồ sơ “%(procedure)s” chưa được gửi đến cơ quan vì chưa thanh toán %(amount)s đồng. "
+                       "Hồ sơ sẽ bị hủy sau %(days)s ngày nếu không được thanh toán.") % {
+                    "procedure": dossier.procedure.name, "amount": group_thousands(fees_due(dossier).total),
+                    "days": settings.UNPAID_EXPIRE_AFTER_DAYS},
+            )
         Dossier.objects.filter(pk=dossier.pk).update(draft_reminded_at=now)
         reminded += 1
     for dossier in waiting.filter(updated_at__lt=now - timedelta(days=settings.UNPAID_EXPIRE_AFTER_DAYS)):

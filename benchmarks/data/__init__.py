@@ -1,0 +1,1 @@
+"""Data generators for the benchmarks (large, realistic data sets loaded with COPY)."""
