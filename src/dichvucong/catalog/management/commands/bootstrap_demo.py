@@ -109,7 +109,7 @@ def ensure_demo_officials() -> list[str]:
     """The one-stop staff of a Hà Nội commune's People's Committee (the second commune of the
     list, the one the demo journeys choose), each with a role of the back office."""
     from dichvucong.accounts.constants import AccountType
-    from dichvucong.accounts.models import OfficialPosition, OrganisationalUnit, User
+    from dichvucong.accounts.models import OfficialPosition, User
     from dichvucong.dossiers.eforms import commune_choices
 
     communes = dict(commune_choices()).get("Thành phố Hà Nội") or []
@@ -118,7 +118,6 @@ def ensure_demo_officials() -> list[str]:
     agency = Agency.objects.filter(level="commune", province_code=1, ward_code=int(communes[1][0])).first()
     if agency is None:
         return []
-    unit, _ = OrganisationalUnit.objects.get_or_create(agency=agency, name="Bộ phận Một cửa")
     lines = []
     for username, full_name, role in DEMO_OFFICIALS:
         user, created = User.objects.get_or_create(
@@ -129,7 +128,7 @@ def ensure_demo_officials() -> list[str]:
             user.set_password(DEMO_OFFICIAL_PASSWORD)
             user.save()
         OfficialPosition.objects.get_or_create(user=user, agency=agency, unit=None, role=role)
-        lines.append(f"  {username:16} {DEMO_OFFICIAL_PASSWORD:20} official, {role} at {agency.name} ({unit.name})")
+        lines.append(f"  {username:16} {DEMO_OFFICIAL_PASSWORD:20} official, {role} at {agency.name}")
     return lines
 
 
