@@ -40,9 +40,9 @@ class ActivityKind(models.TextChoices):
 
     STATUS = "status", _("Đổi trạng thái")
     STEP = "step", _("Chuyển bước xử lý")
-    ASSIGNED = "assigned", _("Phân công")
+    ASSIGNED = "assigned", _("Đã phân công cán bộ xử lý")
     TRANSFERRED = "transferred", _("Chuyển đơn vị, cơ quan")
-    CONSULTED = "consulted", _("Xin ý kiến (liên thông)")
+    CONSULTED = "consulted", _("Đã xin ý kiến đơn vị, cơ quan khác (liên thông)")
     DUE_SOON = "due_soon", _("Sắp đến hạn")
     OVERDUE = "overdue", _("Quá hạn")
     ESCALATED = "escalated", _("Báo lãnh đạo")
