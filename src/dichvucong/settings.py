@@ -195,6 +195,7 @@ CELERY_BEAT_SCHEDULE = {
     # Postal bookings the carrier could not take, or whose task was never queued (F2).
     "postal-book-pending": {"task": "postal.book_pending", "schedule": 300.0},
     "backoffice-deadlines": {"task": "backoffice.check_deadlines", "schedule": 900.0},
+    "dossiers-hand-over-pending": {"task": "dossiers.hand_over_pending", "schedule": 300.0},
 }
 # A dossier is "due soon" this many hours before its appointed date (G2).
 BACKOFFICE_DUE_SOON_HOURS = float(os.environ.get("BACKOFFICE_DUE_SOON_HOURS", "24"))

@@ -59,6 +59,7 @@ class Dossier(models.Model):
     # Who handles the dossier (G1, F3): the processing system it was handed over to, and the
     # official handling it now as that system reports them (name and unit as published).
     processing_system = models.CharField(max_length=32, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)  # the system took it (retried until then)
     handler_name = models.CharField(max_length=200, blank=True)
     handler_unit = models.CharField(max_length=200, blank=True)
 

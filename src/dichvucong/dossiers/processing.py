@@ -20,10 +20,13 @@ handled by ``DEFAULT_SYSTEM``. The choice is written on the dossier
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from django.utils import timezone
 
 from dichvucong.dossiers.constants import Actor, DossierStatus
 from dichvucong.dossiers.history import change_due_date
@@ -31,6 +34,7 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.state_machine import transition
 
 DEFAULT_SYSTEM = "one-stop"
+logger = logging.getLogger(__name__)
 
 
 class ProcessingSystem(Protocol):
@@ -79,14 +83,36 @@ def system_key_for(dossier: Dossier) -> str:
 def hand_over(dossier: Dossier) -> str:
     """Hand ``dossier`` to its processing system (chosen now, or earlier if already chosen)."""
     key = dossier.processing_system or system_key_for(dossier)
+    if dossier.processing_system != key:  # chosen once: a later change of routes moves nothing
+        Dossier.objects.filter(pk=dossier.pk, processing_system="").update(processing_system=key)
+        dossier.processing_system = key
     system = _systems.get(key)
     if system is None:
         raise LookupError(f"no processing system registered as {key!r}")
-    if dossier.processing_system != key:
-        Dossier.objects.filter(pk=dossier.pk, processing_system="").update(processing_system=key)
-        dossier.processing_system = key
     system.hand_over(dossier)
+    if dossier.handed_over_at is None:
+        dossier.handed_over_at = timezone.now()
+        Dossier.objects.filter(pk=dossier.pk, handed_over_at__isnull=True).update(handed_over_at=dossier.handed_over_at)
     return key
+
+
+def hand_over_pending(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Hand over again the dossiers that reached their agency but no system took (the
+    process died after the submission committed, or the system failed): nothing is lost.
+    Run by Celery beat; returns how many were handed over now."""
+    # Only "submitted": a dossier any system has moved on was handed over.
+    waiting = Dossier.objects.filter(
+        status=DossierStatus.SUBMITTED, handed_over_at__isnull=True, submitted_at__lt=timezone.now() - older_than,
+    )
+    done = 0
+    for dossier in waiting.select_related("agency", "procedure").order_by("submitted_at")[:500]:
+        try:
+            hand_over(dossier)
+        except Exception:
+            logger.exception("hand-over failed", extra={"dossier_id": dossier.pk})
+            continue
+        done += 1
+    return done
 
 
 def hand_over_on_submission(*, dossier_id: int, from_status: str, to_status: str, **_event) -> None:

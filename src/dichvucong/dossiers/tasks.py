@@ -41,3 +41,11 @@ def remind_and_expire_drafts() -> dict[str, int]:
         except TransitionRefused:
             continue  # submitted meanwhile
     return {"reminded": reminded, "expired": expired}
+
+
+@shared_task(name="dossiers.hand_over_pending", ignore_result=True)
+def hand_over_pending() -> int:
+    """Every 5 minutes (beat): dossiers no processing system took yet (G1)."""
+    from dichvucong.dossiers.processing import hand_over_pending as retry
+
+    return retry()
