@@ -275,6 +275,28 @@ def commune_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return [(names[code], list(wards)) for code, wards in _communes_by_province().items()]
 
 
+@lru_cache(maxsize=1)
+def _commune_names() -> dict[str, str]:
+    return {code: name for wards in _communes_by_province().values() for code, name in wards}
+
+
+def display_value(spec: FieldSpec, value: object, language: str) -> object:
+    """An answer as a person reads it: a choice's label, a province's or commune's name, a
+    date as dd/mm/yyyy; anything else as it was given."""
+    if spec.type == "select":
+        labels = {key: label for key, label in spec.choices}
+        label = labels.get(str(value))
+        return (label.get(language) or label.get("vi")) if label else value
+    if spec.type == "province":
+        return dict(province_choices()).get(str(value), value)
+    if spec.type == "commune":
+        return _commune_names().get(str(value), value)
+    if spec.type == "date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
+    return value
+
+
 class CommuneField(forms.ChoiceField):
     """A commune of Vietnam. Its choices, what the select shows, are only the communes of the
     province chosen in the same form (``DossierForm`` sets them per form, a few dozen options

@@ -83,11 +83,11 @@ def supplement_round(dossier: Dossier) -> int:
 
 def answers_for(dossier: Dossier, language: str) -> list[tuple[str, object]]:
     """The e-form's answers as (label in ``language``, value), in the form's order."""
-    from dichvucong.dossiers.eforms import form_schema
+    from dichvucong.dossiers.eforms import display_value, form_schema
 
     schema = form_schema(dossier.procedure.code)
-    return [(spec.label[language], dossier.data.get(spec.key)) for _, spec in schema.fields()
-            if dossier.data.get(spec.key) not in (None, "", False)]
+    return [(spec.label[language], display_value(spec, dossier.data.get(spec.key), language))
+            for _, spec in schema.fields() if dossier.data.get(spec.key) not in (None, "", False)]
 
 
 @dataclass(frozen=True)
