@@ -117,7 +117,7 @@ def prepare() -> dict[str, Any]:
     from django.urls import NoReverseMatch, reverse
 
     try:
-        reverse("dossiers:tracking-live", args=[1])
+        reverse("dossiers:tracking", args=[1])
         live = True
     except NoReverseMatch:
         live = _resolves("/ho-so/1/theo-doi/")

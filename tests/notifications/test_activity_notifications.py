@@ -146,6 +146,19 @@ def test_other_postal_steps_reach_the_inbox_only(django_capture_on_commit_callba
     assert not notice.deliveries.exists() and notice.sms_text == ""
 
 
+def test_a_pickup_of_the_applicants_papers_is_never_told_as_a_delivered_result(django_capture_on_commit_callbacks):
+    user = verified_citizen(phone=PHONE, phone_confirmed_at=timezone.now())
+    dossier = submitted_dossier(user, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_activity(dossier, kind=ActivityKind.POSTAL, details={"direction": "pickup", "status": "delivered"},
+                        reason="Đã giao giấy tờ đến cơ quan")
+
+    notice = _latest(user)
+    assert "thu gom" in notice.subject and "kết quả" not in notice.subject
+    assert not notice.deliveries.exists() and notice.sms_text == ""
+
+
 @pytest.mark.parametrize(
     ("kind", "words"),
     [

@@ -86,7 +86,8 @@ def test_a_pdf_signed_under_a_self_made_ca_is_untrusted(results_env):
         signer=signer.pyhanko_signer(),
     ).sign_pdf(writer).getvalue()
     report = verify_result_pdf(signed)
-    assert report.code == "untrusted_chain" and report.signer_name == "Bộ Công an"
+    # A self-made certificate may carry any agency's name: it is not repeated to the reader.
+    assert report.code == "untrusted_chain" and report.signer_name == ""
 
 
 def test_a_revoked_agency_certificate_is_reported(issued, results_env):

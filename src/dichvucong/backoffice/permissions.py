@@ -5,8 +5,8 @@ while it is consulted there, in the agency asked for its opinion; a position in 
 reaches only that unit's cases (a position without unit reaches the whole agency). They
 act on it only with the role of its current step, and only if it is not assigned to
 somebody else. Leaders (the approver role) assign and reassign within their reach.
-Every view of the back office asks these functions; every list is filtered by
-``selectors.visible_cases``.
+Every action asks these functions; every list and page is filtered by
+``selectors.visible_cases`` (what an official may see).
 """
 
 from __future__ import annotations
@@ -24,13 +24,6 @@ def _reaches(positions, agency_id: int, unit_id: int | None) -> bool:  # noqa: A
     if unit_id is not None:
         positions = positions.filter(Q(unit__isnull=True) | Q(unit_id=unit_id))
     return positions.exists()
-
-
-def can_view(official: User, case: Case) -> bool:
-    positions = active_positions(official).exclude(role=OfficialRole.SYSTEM_ADMIN)
-    return _reaches(positions, case.agency_id, case.unit_id) or (
-        case.acting_agency_id != case.agency_id and _reaches(positions, case.acting_agency_id, case.acting_unit_id)
-    )
 
 
 def holds_step_role(official: User, case: Case) -> bool:
@@ -51,6 +44,12 @@ def leads(official: User, case: Case) -> bool:
     """Is ``official`` a leader (approver) over where the case is being acted on?"""
     positions = active_positions(official).filter(role=OfficialRole.APPROVER)
     return _reaches(positions, case.acting_agency_id, case.acting_unit_id)
+
+
+def leads_home(official: User, case: Case) -> bool:
+    """Is ``official`` a leader of the agency (and unit) that owns the case? (Transfers.)"""
+    positions = active_positions(official).filter(role=OfficialRole.APPROVER)
+    return _reaches(positions, case.agency_id, case.unit_id)
 
 
 def may_be_assigned(official: User, case: Case) -> bool:

@@ -30,11 +30,14 @@ from dichvucong.dossiers.constants import ActivityKind, Actor, DeliveryMethod, D
 from dichvucong.dossiers.history import record_activity
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.services import processing_time
+from dichvucong.dossiers.state_machine import TransitionRefused
 
 SYSTEM_KEY = processing.DEFAULT_SYSTEM
 K = StepKind
 S = DossierStatus
 WORKING_STEPS = frozenset({K.ASSIGN, K.PROCESS, K.CONSULT, K.APPROVE, K.SIGN})
+# The dossier's life ended without a result (a result issued still has its return step).
+ENDED = frozenset({S.REFUSED, S.WITHDRAWN, S.CANCELLED})
 
 
 class ActionRefused(Exception):
@@ -119,9 +122,19 @@ def _action(command: Callable[..., Case]) -> Callable[..., Case]:
 
     @wraps(command)
     def run(case: Case, official: User, **kwargs: object) -> Case:
+        from dichvucong.pki.agency_signing import AgencySigningError
+        from dichvucong.results.services import ResultRefused
+
         try:
             with transaction.atomic():
-                return command(case, official, **kwargs)
+                try:
+                    return command(case, official, **kwargs)
+                except TransitionRefused as refused:  # the applicant moved the dossier meanwhile
+                    raise ActionRefused("stale", str(refused)) from refused
+                except AgencySigningError as failed:  # no credential, or the signing service is down
+                    raise ActionRefused("signing_unavailable", str(failed)) from failed
+                except ResultRefused as refused:
+                    raise ActionRefused(f"result_{refused.code}", str(refused)) from refused
         except ActionRefused as refused:
             if refused.code == "not_permitted":
                 audit.record("backoffice.denied", user=official, outcome="denied", case=case.pk,
@@ -133,7 +146,7 @@ def _action(command: Callable[..., Case]) -> Callable[..., Case]:
 
 def _locked(case: Case, step_index: int | None) -> Case:
     current = Case.objects.select_for_update().select_related("dossier", "agency").get(pk=case.pk)
-    if current.closed_at is not None:
+    if current.closed_at is not None or current.dossier.status in ENDED:
         raise ActionRefused("closed", "the dossier's processing is over")
     if step_index is not None and current.step_index != step_index:
         raise ActionRefused("stale", "the dossier has moved on since the page was opened")
@@ -255,6 +268,8 @@ def assign(case: Case, official: User, *, assignee: User, step_index: int | None
     case = _locked(case, step_index)
     if not permissions.leads(official, case):
         raise ActionRefused("not_permitted", "only a leader assigns")
+    if case.paused_at is not None:
+        raise ActionRefused("paused", "the dossier awaits the applicant's supplement")
     if not permissions.may_be_assigned(assignee, case):
         raise ActionRefused("assignee_lacks_role", "that official does not hold this step's role here")
     return _give(case, official, assignee)
@@ -313,7 +328,10 @@ def send_back(case: Case, official: User, *, reason: str, step_index: int | None
         raise ActionRefused("reason_required", "say why it goes back")
     case = _locked(case, step_index)
     _require(official, case, {K.APPROVE, K.SIGN})
-    target = max(i for i, step in enumerate(case.steps[: case.step_index]) if step["kind"] == K.PROCESS)
+    target = max((i for i, step in enumerate(case.steps[: case.step_index]) if step["kind"] == K.PROCESS),
+                 default=None)
+    if target is None:
+        raise ActionRefused("nothing_to_send_back", "no processing step before this one")
     record_activity(case.dossier, kind=ActivityKind.NOTE, actor_kind=Actor.OFFICIAL, actor=official,
                     reason=reason, public=False, details={"sent_back_to": target})
     _enter_step(case, target, official, outcome="sent_back")
@@ -329,10 +347,10 @@ def transfer(case: Case, official: User, *, reason: str, unit: OrganisationalUni
     if not reason.strip():
         raise ActionRefused("reason_required", "say why it is transferred")
     case = _locked(case, step_index)
-    if not (permissions.leads(official, case) or permissions.can_act(official, case)):
-        raise ActionRefused("not_permitted", "you may not transfer this dossier")
-    if case.step_kind in (K.SIGN, K.RETURN) or case.paused_at is not None:
-        raise ActionRefused("wrong_step", "a dossier being signed or returned is not transferred")
+    if not permissions.leads_home(official, case):
+        raise ActionRefused("not_permitted", "only a leader of the agency that owns the dossier transfers it")
+    if case.step_kind in (K.CONSULT, K.SIGN, K.RETURN) or case.paused_at is not None:
+        raise ActionRefused("wrong_step", "a dossier consulted, being signed or returned is not transferred")
     target_agency = agency or case.agency
     if unit is not None and unit.agency_id != target_agency.pk:
         raise ActionRefused("foreign_unit", "the unit belongs to another agency")
@@ -405,12 +423,34 @@ def follow_applicant(*, dossier_id: int, from_status: str, to_status: str, actor
         return
     now = timezone.now()
     if to_status == S.WITHDRAWN:
-        _finish_step(case, None, "withdrawn", now)
-        case.closed_at = now
-        case.save(update_fields=["closed_at"])
+        _close_ended(case.pk, now, "withdrawn")
         return
     if from_status != S.AWAITING_SUPPLEMENT or case.paused_at is None:
         return
+    _resume(case, to_status, now)
+
+
+@transaction.atomic
+def _close_ended(case_id: int, now: datetime, outcome: str) -> None:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.closed_at is None:
+        _finish_step(case, None, outcome, now)
+        case.closed_at = now
+        case.save(update_fields=["closed_at"])
+
+
+def _repair(now: datetime) -> None:
+    """Cases out of step with their dossier, because a listener failed after the applicant's
+    move committed: a supplied dossier still paused, an ended dossier still open."""
+    open_cases = Case.objects.filter(closed_at__isnull=True).select_related("dossier")
+    for case in open_cases.filter(dossier__status__in=ENDED):
+        _close_ended(case.pk, now, case.dossier.status)
+    supplied = open_cases.filter(paused_at__isnull=False).exclude(dossier__status=S.AWAITING_SUPPLEMENT)
+    for case in supplied.exclude(dossier__status__in=ENDED):
+        _resume(case, case.dossier.status, now)
+
+
+def _resume(case: Case, to_status: str, now: datetime) -> None:
     dossier = case.dossier
     if to_status == S.SUBMITTED:
         # Completed before receipt: the time limit counts from the complete dossier.
@@ -424,6 +464,8 @@ def follow_applicant(*, dossier_id: int, from_status: str, to_status: str, actor
         reason = "Thời gian chờ bổ sung hồ sơ không tính vào thời hạn giải quyết."
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.paused_at is None:  # resumed meanwhile (the listener and the repair pass)
+            return
         locked.paused_at = None
         locked.due_soon_at = None
         locked.due_at = new_due
@@ -431,6 +473,26 @@ def follow_applicant(*, dossier_id: int, from_status: str, to_status: str, actor
         if new_due and new_due != dossier.due_at:
             processing.report_deadline(dossier, new_due, system_key=SYSTEM_KEY, reason=reason,
                                        kind=ActivityKind.DEADLINE_CHANGED)
+
+
+def follow_postal_delivery(*, dossier_id: int, event_id: int, kind: str, **_event) -> None:
+    """``dossiers.activity_recorded`` listener: the post delivered the result, so the return
+    step is done (F2)."""
+    if kind != ActivityKind.POSTAL:
+        return
+    from dichvucong.dossiers.models import DossierEvent
+
+    details = DossierEvent.objects.filter(pk=event_id).values_list("details", flat=True).first() or {}
+    if details.get("direction") != "delivery" or details.get("status") != "delivered":
+        return
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(dossier_id=dossier_id, closed_at__isnull=True,
+                                                       step_kind=K.RETURN).first()
+        if case is not None:
+            now = timezone.now()
+            _finish_step(case, None, "delivered_by_post", now)
+            case.closed_at = now
+            case.save(update_fields=["closed_at"])
 
 
 # --- deadlines (G2) ------------------------------------------------------------------------
@@ -458,7 +520,10 @@ def check_deadlines(now: datetime | None = None, *, due_soon_hours: float = 24) 
     are told, and the applicant gets an apology letter with a new appointed date."""
     now = now or timezone.now()
     counts = {"due_soon": 0, "overdue": 0}
-    running = Case.objects.filter(closed_at__isnull=True, paused_at__isnull=True, due_at__isnull=False)
+    _repair(now)
+    # A case at its return step has its result: the appointed date was met or missed already.
+    running = Case.objects.filter(closed_at__isnull=True, paused_at__isnull=True, due_at__isnull=False).exclude(
+        step_kind=K.RETURN)
     soon = running.filter(due_soon_at__isnull=True, due_at__gt=now, due_at__lte=now + timedelta(hours=due_soon_hours))
     for case_id in soon.values_list("pk", flat=True).iterator():
         counts["due_soon"] += _flag_due_soon(case_id, now)
@@ -483,7 +548,8 @@ def _flag_due_soon(case_id: int, now: datetime) -> int:
 @transaction.atomic
 def _handle_overdue(case_id: int, now: datetime) -> int:
     case = Case.objects.select_for_update().select_related("dossier", "agency").get(pk=case_id)
-    if case.closed_at is not None or case.paused_at is not None or case.due_at is None or case.due_at > now:
+    if (case.closed_at is not None or case.paused_at is not None or case.due_at is None or case.due_at > now
+            or case.step_kind == K.RETURN or case.dossier.status in ENDED | {S.RESULT_ISSUED}):
         return 0
     dossier = case.dossier
     if case.late_since is None:

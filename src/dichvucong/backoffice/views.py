@@ -113,9 +113,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = _case_or_404(request, pk)
     post = request.POST
     raw_step = post.get("step_index", "")
-    step_index = int(raw_step) if raw_step.isdigit() else None
     note = post.get("note", "")[:2000]
     try:
+        if not raw_step.isdigit():  # every form names its step: a replayed or bare post acts on nothing
+            raise services.ActionRefused("stale")
+        step_index = int(raw_step)
         if action == "tiep-nhan":
             services.accept(case, request.user, step_index=step_index, note=note)
         elif action == "tu-choi":

@@ -86,6 +86,8 @@ def parse_steps(raw: list[dict]) -> list[Step]:
         raise InvalidWorkflow("no_process", "at least one step processes the dossier")
     if kinds.index(K.PROCESS) > kinds.index(K.SIGN):
         raise InvalidWorkflow("process_after_sign", "processing comes before signing")
+    if K.APPROVE in kinds and kinds.index(K.APPROVE) < kinds.index(K.PROCESS):
+        raise InvalidWorkflow("approve_before_process", "approval comes after processing")
     if sum(step.share for step in steps) != 100:
         raise InvalidWorkflow("shares_not_100", "the shares of the steps add up to 100")
     return steps

@@ -142,9 +142,10 @@ def _notify_applicant_of(entry) -> Notification | None:  # noqa: ANN001 - dossie
     channels = None
     if entry.kind == ActivityKind.POSTAL:
         postal_status = str(details.get("status", ""))
+        direction = str(details.get("direction", "delivery"))
         message = render_postal_message(language=language, dossier=dossier, postal_status=postal_status,
-                                        reason=entry.reason)
-        if postal_status not in POSTAL_STEPS_SENT_OUT:
+                                        reason=entry.reason, direction=direction)
+        if postal_status not in POSTAL_STEPS_SENT_OUT or direction == "pickup":
             channels = ()  # a step on the way: the inbox is enough
     else:
         message = render_due_date_message(

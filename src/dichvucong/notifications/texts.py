@@ -138,13 +138,20 @@ def render_due_date_message(
         return _applicant_message(subject, body, sms)
 
 
-def render_postal_message(*, language: str, dossier, postal_status: str, reason: str) -> Message:  # noqa: ANN001
-    """The applicant's notice of a postal tracking step. Delivered, a failed attempt and a
-    return carry an SMS text; any other step is an inbox entry without one."""
+def render_postal_message(  # noqa: ANN001
+    *, language: str, dossier, postal_status: str, reason: str, direction: str = "delivery"
+) -> Message:
+    """The applicant's notice of a postal tracking step. For a delivery of the result,
+    delivered, a failed attempt and a return carry an SMS text; any other step, and every
+    step of a pickup of the applicant's papers, is an inbox entry without one."""
     with translation.override(language):
         values = {**_dossier_values(dossier, language), "reason": _reason(reason)}
         sms = ""
-        if postal_status == PostalStatus.DELIVERED:
+        if direction == "pickup":
+            subject = _("Hồ sơ %(code)s: cập nhật thu gom giấy tờ") % values
+            body = _("Có cập nhật mới về việc bưu chính thu gom giấy tờ của hồ sơ %(code)s (%(procedure)s) "
+                     "để chuyển đến cơ quan: %(reason)s") % values
+        elif postal_status == PostalStatus.DELIVERED:
             subject = _("Hồ sơ %(code)s: bưu chính đã giao kết quả") % values
             body = _("Bưu chính đã giao kết quả của hồ sơ %(code)s (%(procedure)s).") % values
             sms = _("DICHVUCONG: Buu chinh da giao ket qua ho so %(code)s.") % values

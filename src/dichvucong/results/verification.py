@@ -119,15 +119,15 @@ def _verify_signature(content: bytes, signature: Any) -> VerificationReport:
     except Exception:  # noqa: BLE001 - malformed CMS, unsupported algorithms, broken byte ranges
         logger.info("result signature cannot be validated", exc_info=True)
         return make_report(VerificationCode.INVALID_SIGNATURE)
-    signer = _signer_details(offline)
-    if not offline.intact:
-        return make_report(VerificationCode.MODIFIED, **signer)
+    # Who signed is said only once the signature holds and chains to a trusted CA: anybody
+    # can put an agency's name in a certificate of their own making.
+    if not offline.intact or offline.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return make_report(VerificationCode.MODIFIED)
     if not offline.valid:
-        return make_report(VerificationCode.INVALID_SIGNATURE, **signer)
-    if offline.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return make_report(VerificationCode.MODIFIED, **signer)
+        return make_report(VerificationCode.INVALID_SIGNATURE)
     if not offline.trusted:
-        return make_report(VerificationCode.UNTRUSTED_CHAIN, **signer)
+        return make_report(VerificationCode.UNTRUSTED_CHAIN)
+    signer = _signer_details(offline)
 
     try:
         online = validate_pdf_signature(
