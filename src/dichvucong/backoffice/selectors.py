@@ -24,14 +24,23 @@ _CODE_RE = re.compile(r"^[A-Za-z0-9.\-]{6,48}$")
 _PIN_RE = re.compile(r"^\d{12}$")
 
 
+def _positions(user: User) -> list[tuple[int, int | None, str]]:
+    """The user's active positions (agency, unit, role), read once per request: a page asks
+    for several lists and their counts."""
+    cached = getattr(user, "_backoffice_positions", None)
+    if cached is None:
+        cached = list(active_positions(user).exclude(role=OfficialRole.SYSTEM_ADMIN)
+                      .values_list("agency_id", "unit_id", "role"))
+        user._backoffice_positions = cached
+    return cached
+
+
 def _reach(user: User, roles: list[str] | None = None, *, prefix: str = "") -> Q:
     """Cases (through ``prefix``: "" for home, "acting_" for where acted on) in reach of the
     user's positions (with ``roles``), unit by unit."""
-    positions = active_positions(user).exclude(role=OfficialRole.SYSTEM_ADMIN)
-    if roles is not None:
-        positions = positions.filter(role__in=roles)
+    places = {(agency_id, unit_id) for agency_id, unit_id, role in _positions(user) if roles is None or role in roles}
     reach = Q(pk__in=[])
-    for agency_id, unit_id in set(positions.values_list("agency_id", "unit_id")):
+    for agency_id, unit_id in places:
         if unit_id is None:
             reach |= Q(**{f"{prefix}agency_id": agency_id})
         else:
