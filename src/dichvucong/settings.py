@@ -194,6 +194,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-reconcile": {"task": "payments.reconcile", "schedule": crontab(hour=2, minute=30)},
     # Postal bookings the carrier could not take, or whose task was never queued (F2).
     "postal-book-pending": {"task": "postal.book_pending", "schedule": 300.0},
+    "postal-refresh-stale": {"task": "postal.refresh_stale", "schedule": 3600.0},
     "backoffice-deadlines": {"task": "backoffice.check_deadlines", "schedule": 900.0},
     "dossiers-hand-over-pending": {"task": "dossiers.hand_over_pending", "schedule": 300.0},
 }

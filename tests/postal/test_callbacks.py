@@ -133,3 +133,28 @@ def test_the_dossier_page_partial_lists_shipments_and_tracking(carrier, booked, 
     html = render_to_string("postal/_dossier_shipments.html", {"dossier": booked.dossier}, request=request)
 
     assert booked.tracking_number in html and "Bưu điện đã nhận yêu cầu" in html and "Chuyển phát kết quả" in html
+
+
+def test_a_shipment_the_carrier_went_quiet_about_is_asked_for_and_caught_up(carrier, booked):
+    from django.utils import timezone
+
+    from dichvucong.postal.models import Shipment
+
+    carrier.advance(booked.reference)
+    carrier.advance(booked.reference)  # two callbacks the carrier then gave up on: never delivered
+    carrier.outbox()
+    assert services.refresh_stale()["asked"] == 0  # not quiet long enough yet
+    Shipment.objects.filter(pk=booked.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=7))
+
+    assert services.refresh_stale() == {"asked": 1, "applied": 1, "failed": 0}
+    booked.refresh_from_db()
+    assert booked.status == ShipmentStatus.PICKED_UP and booked.last_sequence == 2
+    assert _postal_history(booked)[-1] == "picked_up"
+    # Asked again later with nothing new: nothing written twice.
+    Shipment.objects.filter(pk=booked.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=7))
+    assert services.refresh_stale() == {"asked": 1, "applied": 0, "failed": 0}
+    assert _postal_history(booked).count("picked_up") == 1
+    # A carrier that cannot answer is asked again at the next run.
+    Shipment.objects.filter(pk=booked.pk).update(updated_at=timezone.now() - timezone.timedelta(hours=7))
+    carrier.fault("server_error")
+    assert services.refresh_stale()["failed"] == 1

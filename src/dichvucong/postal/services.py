@@ -33,6 +33,7 @@ from dichvucong.postal import client
 from dichvucong.postal.constants import (
     CALLBACK_STATUSES,
     CANCELLABLE_STATUSES,
+    FINAL_STATUSES,
     HISTORY_REASONS,
     Direction,
     ShipmentStatus,
@@ -325,6 +326,12 @@ def record_callback(body: bytes, headers: Mapping[str, str]) -> str:
     except (TypeError, ValueError) as error:
         logger.warning("postal callback refused: malformed (%s)", error)
         raise client.BadSignature("malformed") from error
+    return _apply_event(event)
+
+
+def _apply_event(event: dict) -> str:
+    """One tracking event, from a callback or a status query: recorded once, in the history,
+    and applied unless a later one was already (the carrier's sequence decides)."""
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().select_related("dossier").filter(
             reference=event["reference"]).first()
@@ -350,6 +357,32 @@ def record_callback(body: bytes, headers: Mapping[str, str]) -> str:
                      "tracking_number": shipment.tracking_number, "at": event["occurred_at"].isoformat()},
         )
     return "applied" if applied else "late"
+
+
+def refresh_stale(*, quiet_for: timedelta = timedelta(hours=6)) -> dict[str, int]:
+    """Ask the carrier about open shipments it has said nothing of for ``quiet_for`` (its
+    callbacks may have been given up on): a newer status is applied like a callback's.
+    Celery beat runs it hourly."""
+    counts = {"asked": 0, "applied": 0, "failed": 0}
+    quiet = Shipment.objects.exclude(status__in=[*FINAL_STATUSES, ShipmentStatus.REQUESTED]).filter(
+        updated_at__lt=timezone.now() - quiet_for)
+    for shipment in quiet.order_by("updated_at")[:200]:
+        counts["asked"] += 1
+        try:
+            answer = client.get_shipment(shipment.reference)
+        except (client.CarrierUnavailable, client.CarrierRefused):
+            counts["failed"] += 1
+            continue
+        if answer.sequence <= shipment.last_sequence or answer.status not in CALLBACK_STATUSES:
+            Shipment.objects.filter(pk=shipment.pk).update(updated_at=timezone.now())  # asked: quiet again
+            continue
+        outcome = _apply_event({
+            "event_id": f"query:{answer.reference}:{answer.sequence}", "reference": answer.reference,
+            "status": answer.status, "sequence": answer.sequence, "occurred_at": timezone.now(),
+            "tracking_number": answer.tracking_number, "location": "",
+        })
+        counts["applied"] += outcome == "applied"
+    return counts
 
 
 # --- events -------------------------------------------------------------------------------

@@ -35,3 +35,9 @@ def cancel_open_pickups_task(dossier_pk: int) -> None:
 @shared_task(name="postal.book_pending", ignore_result=True)
 def book_pending() -> dict[str, int]:
     return services.book_pending()
+
+
+@shared_task(name="postal.refresh_stale", ignore_result=True)
+def refresh_stale() -> dict[str, int]:
+    """Hourly (beat): open shipments the carrier has been quiet about are asked for."""
+    return services.refresh_stale()
