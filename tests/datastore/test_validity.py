@@ -260,40 +260,47 @@ def test_expired_revoked_and_not_yet_valid_documents_are_neither_offered_nor_reu
 # --- reminders (A7) -----------------------------------------------------------------------
 
 
-def test_the_owner_is_reminded_once_and_again_after_a_new_end_date(mailoutbox):
+def test_the_owner_is_reminded_once_and_again_after_a_new_end_date(mailoutbox, django_capture_on_commit_callbacks):
+    from dichvucong.notifications.models import Notification
+
     owner = verified_citizen()
     soon = kept(owner, title=f"Giấy ủy quyền của {owner.pin}", valid_until=days(20))
     kept(owner, title="Còn lâu", valid_until=days(90))
     kept(owner, title="Đã hết", valid_until=days(-3))
     kept(owner, title="Thu hồi", valid_until=days(10), revoked_at=timezone.now())
 
-    assert remind_task.delay().get() == {"reminded": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_task.delay().get() == {"reminded": 1}
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == [owner.email] and "sắp hết hạn" in mail.subject
     assert dmy(days(20)) in mail.body and "/kho-du-lieu/" in mail.body
     assert owner.pin not in mail.body and owner.pin not in mail.subject  # never an identification number
+    assert Notification.objects.filter(recipient=owner, kind="reminder").count() == 1  # in the inbox too
     soon.refresh_from_db()
     assert soon.expiry_reminded_at is not None
 
-    assert remind_expiring_documents() == 0  # never twice
-    set_validity(soon, owner=owner, valid_from=None, valid_until=days(20))  # same end date: nothing new
-    assert remind_expiring_documents() == 0
-    set_validity(soon, owner=owner, valid_from=None, valid_until=days(25))  # a new end date, reminded again
-    soon.refresh_from_db()
-    assert soon.expiry_reminded_at is None
-    assert remind_expiring_documents() == 1 and len(mailoutbox) == 2 and dmy(days(25)) in mailoutbox[1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_expiring_documents() == 0  # never twice
+        set_validity(soon, owner=owner, valid_from=None, valid_until=days(20))  # same end date: nothing new
+        assert remind_expiring_documents() == 0
+        set_validity(soon, owner=owner, valid_from=None, valid_until=days(25))  # a new end date, reminded again
+        soon.refresh_from_db()
+        assert soon.expiry_reminded_at is None
+        assert remind_expiring_documents() == 1
+    assert len(mailoutbox) == 2 and dmy(days(25)) in mailoutbox[1].body
 
 
-def test_an_unconfirmed_address_gets_no_mail_until_it_is_confirmed(mailoutbox):
+def test_without_a_confirmed_address_the_reminder_waits_in_the_inbox(mailoutbox, django_capture_on_commit_callbacks):
+    from dichvucong.notifications.models import Notification
+
     owner = verified_citizen(email_confirmed_at=None)
-    document = kept(owner, valid_until=days(10))
-    assert remind_expiring_documents() == 0 and mailoutbox == []
-    document.refresh_from_db()
-    assert document.expiry_reminded_at is None
-    owner.email_confirmed_at = timezone.now()
-    owner.save(update_fields=["email_confirmed_at"])
-    assert remind_expiring_documents() == 1 and len(mailoutbox) == 1
+    kept(owner, valid_until=days(10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_expiring_documents() == 1
+    assert mailoutbox == []
+    notice = Notification.objects.get(recipient=owner, kind="reminder")
+    assert "sắp hết hạn" in notice.subject and not notice.deliveries.exists()
 
 
 def test_the_reminder_runs_daily_from_beat():

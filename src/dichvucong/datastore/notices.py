@@ -1,4 +1,5 @@
-"""What the owner of a stored document is told by e-mail: expiry near (A7), result revoked (D1).
+"""What the owner of a stored document is told: expiry near (A7: inbox and chosen channels),
+result revoked (D1: by e-mail).
 
 Mail goes only to a confirmed address, in the owner's language, and never carries an
 identification number: not the person's, and not a result's reference (an identity
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dichvucong.core.notices import request_notice
 from dichvucong.datastore.models import StoredDocument
 
 # Identity card (9 or 12 digits), tax and social-insurance codes (10): any long run of digits.
@@ -37,16 +39,17 @@ def _store_url() -> str:
 
 
 def send_expiry_reminder(document: StoredDocument) -> None:
+    """Through the notifications (inbox, and the channels the owner chose), once per end date."""
     owner = document.owner
     with translation.override(owner.preferred_language or settings.LANGUAGE_CODE):
-        send_mail(
-            _("Giấy tờ trong kho dữ liệu sắp hết hạn"),
-            _("Giấy tờ “%(title)s” trong kho dữ liệu cá nhân của bạn còn hiệu lực đến hết ngày %(date)s.\n\n"
-              "Nếu còn cần dùng, bạn nên làm thủ tục cấp lại hoặc gia hạn sớm.\n"
-              "Xem kho dữ liệu: %(url)s") % {
+        request_notice(
+            owner, kind="reminder", dedup_key=f"reminder:expiry:{document.pk}:{document.valid_until:%Y%m%d}",
+            subject=_("Giấy tờ trong kho dữ liệu sắp hết hạn"),
+            body=_("Giấy tờ “%(title)s” trong kho dữ liệu cá nhân của bạn còn hiệu lực đến hết ngày %(date)s.\n\n"
+                   "Nếu còn cần dùng, bạn nên làm thủ tục cấp lại hoặc gia hạn sớm.\n"
+                   "Xem kho dữ liệu: %(url)s") % {
                 "title": without_numbers(document.title), "date": document.valid_until.strftime("%d/%m/%Y"),
                 "url": _store_url()},
-            None, [owner.email],
         )
 
 

@@ -133,29 +133,22 @@ def set_validity(document: StoredDocument, *, owner, valid_from: date | None,  #
 
 
 def remind_expiring_documents(*, today: date | None = None) -> int:
-    """E-mail each owner once about each document of theirs that has come within
-    DATASTORE_EXPIRY_REMIND_DAYS of its end (A7); returns how many were sent.
+    """Remind each owner once about each document of theirs that has come within
+    DATASTORE_EXPIRY_REMIND_DAYS of its end (A7), in the account inbox and by the channels
+    they chose (notifications); returns how many were reminded.
 
-    A document is claimed (expiry_reminded_at set) in the same transaction as its mail is
-    sent, so two runs at once send it once and a failed send is tried again on the next run.
-    An owner with no confirmed address is not marked: a reminder still reaches them if they
-    confirm one while the document is in the window.
+    A document is claimed (expiry_reminded_at set) in the same transaction as its notice is
+    asked for, so two runs at once remind it once; a new end date reminds it again.
     """
     sent = 0
     for document in selectors.documents_due_for_reminder(today=today):
-        if not notices.reachable_by_mail(document.owner):
-            continue
-        try:
-            with transaction.atomic():
-                claimed = StoredDocument.objects.filter(
-                    pk=document.pk, expiry_reminded_at__isnull=True, revoked_at__isnull=True,
-                    valid_until=document.valid_until,
-                ).update(expiry_reminded_at=timezone.now())
-                if claimed:
-                    notices.send_expiry_reminder(document)
-        except (SMTPException, OSError):
-            logger.exception("expiry reminder not sent", extra={"document_id": document.pk})
-            continue
+        with transaction.atomic():
+            claimed = StoredDocument.objects.filter(
+                pk=document.pk, expiry_reminded_at__isnull=True, revoked_at__isnull=True,
+                valid_until=document.valid_until,
+            ).update(expiry_reminded_at=timezone.now())
+            if claimed:
+                notices.send_expiry_reminder(document)
         sent += claimed
     return sent
 
