@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -114,3 +114,39 @@ def test_a_paused_dossier_is_not_reassigned_and_a_lost_resume_is_repaired(office
     services.check_deadlines()
     case.refresh_from_db()
     assert case.paused_at is None
+
+
+def test_a_leader_sets_a_new_date_and_a_late_dossier_gets_the_apology_with_the_reason(
+    client, office, submit, django_capture_on_commit_callbacks
+):
+    from dichvucong.dossiers import calendar
+
+    dossier = submit()
+    case = _case(dossier)
+    day = calendar.next_working_day(timezone.localdate() + timedelta(days=10))
+    with pytest.raises(services.ActionRefused) as refused:
+        services.reschedule(case, office.processor, day=day, reason="x", step_index=0)
+    assert refused.value.code == "not_permitted"
+    with pytest.raises(services.ActionRefused) as refused:
+        services.reschedule(case, office.approver, day=day, reason=" ", step_index=0)
+    assert refused.value.code == "reason_required"
+    with pytest.raises(services.ActionRefused) as refused:  # a working day, but in the past
+        services.reschedule(case, office.approver, day=date(2026, 11, 27), reason="x", step_index=0)
+    assert refused.value.code == "not_later"
+    saturday = day + timedelta(days=(5 - day.weekday()) % 7 or 7)
+    with pytest.raises(services.ActionRefused) as refused:
+        services.reschedule(case, office.approver, day=saturday, reason="x", step_index=0)
+    assert refused.value.code == "not_a_working_day"
+
+    late = timezone.now() - timedelta(hours=1)
+    type(dossier).objects.filter(pk=dossier.pk).update(due_at=late)
+    Case.objects.filter(pk=case.pk).update(due_at=late)
+    sign_in_at_level(client, office.approver, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("backoffice:act", args=[dossier.pk, "hen-lai"]),
+                    {"step_index": 0, "due_date": day.isoformat(), "note": "Chờ xác minh của công an xã"})
+    dossier.refresh_from_db()
+    assert dossier.due_at == calendar.close_of(day)
+    apology = dossier.events.get(kind=ActivityKind.APOLOGY)
+    assert "xin lỗi" in apology.reason and "Chờ xác minh" in apology.reason and apology.actor == office.approver
+    assert _case(dossier).late_since is not None

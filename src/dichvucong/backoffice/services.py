@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 
 from django.db import transaction
@@ -397,6 +397,40 @@ def sign(case: Case, official: User, *, step_index: int | None = None) -> Case:
     if case.dossier.delivery_method == DeliveryMethod.ONLINE:
         _finish_step(case, None, "returned_online", timezone.now())
         _close(case, timezone.now())
+    return case
+
+
+@_action
+def reschedule(case: Case, official: User, *, day: date, reason: str, step_index: int | None = None) -> Case:
+    """A leader sets a new appointed date (the close of a working day). For a dossier already
+    late it is the apology letter the one-stop rules require, with the leader's reason."""
+    if not reason.strip():
+        raise ActionRefused("reason_required", "say why the date moves")
+    case = _locked(case, step_index)
+    if not permissions.leads_home(official, case):
+        raise ActionRefused("not_permitted", "only a leader of the agency sets a new date")
+    if case.step_kind == K.RETURN:
+        raise ActionRefused("wrong_step", "the result is issued")
+    now = timezone.now()
+    if not calendar.is_working_day(day):
+        raise ActionRefused("not_a_working_day", "choose a working day")
+    new_due = calendar.close_of(day)
+    dossier = case.dossier
+    if new_due <= now or (dossier.due_at and new_due <= dossier.due_at):
+        raise ActionRefused("not_later", "the new date comes after the current one and after today")
+    late = case.late_since is not None or (dossier.due_at is not None and dossier.due_at < now)
+    if late:
+        case.late_since = case.late_since or now
+        text = apology_text(agency=case.agency.display_name, code=dossier.code or "",
+                            previous=dossier.due_at or now, new=new_due) + f" {reason.strip()}"
+    case.due_at, case.due_soon_at = new_due, None
+    case.save(update_fields=["due_at", "due_soon_at", "late_since"])
+    processing.report_deadline(
+        dossier, new_due, system_key=SYSTEM_KEY, actor=official,
+        kind=ActivityKind.APOLOGY if late else ActivityKind.DEADLINE_CHANGED,
+        reason=text if late else reason.strip(), details={"agency": case.agency.display_name},
+    )
+    _audit("reschedule", official, case, late=late)
     return case
 
 

@@ -6,7 +6,7 @@ official's reach is a 404, never a hint that it exists.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -144,6 +144,9 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                               unit=_object(OrganisationalUnit, post.get("unit", "")))
         elif action == "ky-so":
             services.sign(case, request.user, step_index=step_index)
+        elif action == "hen-lai":
+            services.reschedule(case, request.user, step_index=step_index, reason=note,
+                                day=_posted_date(post.get("due_date", "")))
         elif action == "da-tra":
             services.mark_returned(case, request.user, step_index=step_index, note=note)
         else:
@@ -156,6 +159,13 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if selectors.case_for(request.user, pk) is None:
         return redirect("backoffice:worklist")
     return redirect("backoffice:case", pk=pk)
+
+
+def _posted_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise services.ActionRefused("bad_date") from None
 
 
 def _agency_by_code(code: str) -> Agency | None:

@@ -65,7 +65,7 @@ def day_of_receipt(moment: datetime) -> date:
     return next_working_day(local.date())
 
 
-def _close_of(day: date) -> datetime:
+def close_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, CLOSE))
 
 
@@ -73,7 +73,7 @@ def add_working_days(received: datetime, days: int) -> datetime:
     day = day_of_receipt(received)
     for _ in range(days):
         day = next_working_day(day)
-    return _close_of(day)
+    return close_of(day)
 
 
 def add_working_hours(received: datetime, hours: float) -> datetime:
@@ -133,7 +133,7 @@ def add_calendar_days(received: datetime, days: int) -> datetime:
     day = timezone.localtime(received).date() + timedelta(days=days)
     while not is_working_day(day):
         day += timedelta(days=1)
-    return _close_of(day)
+    return close_of(day)
 
 
 def due_at(received: datetime, amount: float, unit: str) -> datetime:
