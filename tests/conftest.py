@@ -114,3 +114,21 @@ def sign_in_at_level(client, user, level: int = 1):
     session.save()
     UserSession.objects.create(user=user, session_key=session.session_key, sid=sid, level=level)
     return client
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """A decorator: the function runs outside the test's transaction, on its own connections,
+    and commits (for races between real connections, PostgreSQL)."""
+    from django.db import connections
+
+    def wrap(function):  # noqa: ANN001, ANN202
+        def run(*args):  # noqa: ANN002, ANN202
+            with django_db_blocker.unblock():
+                try:
+                    return function(*args)
+                finally:
+                    connections.close_all()
+        return run
+
+    return wrap

@@ -8,24 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 RACERS = 4
 
 
 @pytest.mark.django_db
-def test_concurrent_acceptances_receive_a_dossier_once(django_db_blocker):
+def test_concurrent_acceptances_receive_a_dossier_once(committed):
     if connection.vendor != "postgresql":
         pytest.skip("row locks across connections need PostgreSQL (CI runs it)")
-
-    def committed(function):  # noqa: ANN001, ANN202 - run outside the test's transaction, and commit
-        def run(*args):  # noqa: ANN002, ANN202
-            with django_db_blocker.unblock():
-                try:
-                    return function(*args)
-                finally:
-                    connections.close_all()
-        return run
 
     @committed
     def arrange() -> tuple[int, list[int]]:

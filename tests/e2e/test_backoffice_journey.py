@@ -29,7 +29,13 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_apply_online import register_with_totp, step_up_and_start
 from tests.e2e.test_browser import describe, run_axe
 from tests.e2e.test_identity_journey import identity_site, shot  # noqa: F401 - fixture
-from tests.e2e.test_pay_and_reuse import TEMPORARY_RESIDENCE, arrive, choose_place, proof_pdf  # noqa: F401
+from tests.e2e.test_pay_and_reuse import (  # noqa: F401 - proof_pdf is a fixture
+    TEMPORARY_RESIDENCE,
+    arrive,
+    choose_place,
+    fill_temporary_residence,
+    proof_pdf,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 FREE_PROCEDURE = "1.001193"  # birth registration: no fee, submitted straight away
@@ -161,14 +167,7 @@ def submit_and_pay_temporary_residence(page, pdf, secret: str) -> tuple[str, str
     page.get_by_role("button", name="Bắt đầu điền tờ khai").click()
     arrive(page, r".*/ho-so/\d+/")
     dossier_path = "/ho-so/" + page.url.split("/ho-so/")[1].split("#")[0]
-    page.locator("#id_residence__province").select_option("1")
-    page.locator("#id_residence__commune option").nth(2).wait_for(state="attached")
-    page.locator("#id_residence__commune").select_option(index=2)
-    page.locator("#id_residence__street_address").fill("12 Phố Huế")
-    page.locator("#id_residence__housing_basis").select_option(index=1)
-    page.locator("#id_residence__months").fill("12")
-    page.locator("#id_residence__reason").select_option(index=1)
-    page.locator("#id_declaration__declaration").check()
+    fill_temporary_residence(page)
     page.locator("[data-autosave-status]").filter(has_text="Đã tự động lưu").wait_for()
     page.locator("#file-0").set_input_files(str(pdf))
     page.locator("#file-0").locator("xpath=..").get_by_role("button", name="Tải lên").click()

@@ -48,6 +48,18 @@ def choose_place(page, *, commune_label: str = "Xã, phường nơi nộp hồ s
     communes.select_option(index=2)
 
 
+def fill_temporary_residence(page) -> None:
+    """The temporary-residence form's own fields (the applicant's come from the registry)."""
+    page.locator("#id_residence__province").select_option("1")
+    page.locator("#id_residence__commune option").nth(2).wait_for(state="attached")
+    page.locator("#id_residence__commune").select_option(index=2)
+    page.locator("#id_residence__street_address").fill("12 Phố Huế")
+    page.locator("#id_residence__housing_basis").select_option(index=1)
+    page.locator("#id_residence__months").fill("12")
+    page.locator("#id_residence__reason").select_option(index=1)
+    page.locator("#id_declaration__declaration").check()
+
+
 def test_temporary_residence_paid_online_then_the_kept_document_is_reused(
         identity_site, open_page, axe_source, proof_pdf, settings):  # noqa: F811
     from simulators.registries.population_data import demo_people
@@ -63,14 +75,7 @@ def test_temporary_residence_paid_online_then_the_kept_document_is_reused(
     assert page.locator("#id_applicant__pin").input_value() == person.pin  # from the population registry
     assert page.locator("#id_applicant__full_name").input_value() == person.full_name
 
-    page.locator("#id_residence__province").select_option("1")
-    page.locator("#id_residence__commune option").nth(2).wait_for(state="attached")
-    page.locator("#id_residence__commune").select_option(index=2)
-    page.locator("#id_residence__street_address").fill("12 Phố Huế")
-    page.locator("#id_residence__housing_basis").select_option(index=1)
-    page.locator("#id_residence__months").fill("12")
-    page.locator("#id_residence__reason").select_option(index=1)
-    page.locator("#id_declaration__declaration").check()
+    fill_temporary_residence(page)
     # Saved by the page itself a few seconds after the last keystroke: the upload below,
     # which leaves the page, loses nothing.
     page.locator("[data-autosave-status]").filter(has_text="Đã tự động lưu").wait_for()

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from dichvucong.payments.models import NoticeOutcome, Payment
@@ -17,18 +17,9 @@ RACERS = 6
 
 
 @pytest.mark.django_db
-def test_concurrent_reports_confirm_a_payment_once(django_db_blocker):
+def test_concurrent_reports_confirm_a_payment_once(committed):
     if connection.vendor != "postgresql":
         pytest.skip("row locks across connections need PostgreSQL (CI runs it)")
-
-    def committed(function):  # noqa: ANN001, ANN202 - run outside the test's transaction, and commit
-        def run(*args):  # noqa: ANN002, ANN202
-            with django_db_blocker.unblock():
-                try:
-                    return function(*args)
-                finally:
-                    connections.close_all()
-        return run
 
     @committed
     def arrange() -> tuple[int, int]:

@@ -58,6 +58,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from simulators.common import error, fault_switch, outbox_view
+
 from . import callbacks, ledger
 from .signing import body_message, request_message, sign, signatures_match, signed_return_url
 
@@ -83,16 +85,12 @@ FORM_ACTIONS = {"pay": "paid", "cancel": "cancelled", "fail": "failed"}
 Handler = Callable[..., HttpResponse]
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
-
-
 # --- the merchant API -------------------------------------------------------------------
 def _authenticate(request: HttpRequest) -> str | JsonResponse:
     """The signing merchant's id, or the refusal to answer with."""
     merchant_id = request.headers.get("X-Merchant-Id", "")
     if merchant_id not in getattr(settings, "SIM_PAYMENTS_MERCHANTS", {"DVC-PORTAL"}):
-        return _error(401, "unknown_merchant", "X-Merchant-Id names no merchant of this platform.")
+        return error(401, "unknown_merchant", "X-Merchant-Id names no merchant of this platform.")
     timestamp = request.headers.get("X-Timestamp", "")
     given = request.headers.get("X-Signature", "")
     expected = sign(
@@ -100,13 +98,13 @@ def _authenticate(request: HttpRequest) -> str | JsonResponse:
         request_message(timestamp, request.method or "", request.get_full_path(), request.body),
     )
     if not timestamp or not given or not signatures_match(expected, given):
-        return _error(401, "bad_signature", "Missing or wrong X-Timestamp or X-Signature.")
+        return error(401, "bad_signature", "Missing or wrong X-Timestamp or X-Signature.")
     try:
         skew = abs(time.time() - int(timestamp))
     except ValueError:
         skew = float("inf")
     if skew > MAX_CLOCK_SKEW_SECONDS:
-        return _error(401, "stale_request", "X-Timestamp is more than 300 s from our clock.")
+        return error(401, "stale_request", "X-Timestamp is more than 300 s from our clock.")
     return merchant_id
 
 
@@ -131,7 +129,7 @@ def merchant_api(method: str) -> Callable[[Handler], Handler]:
                 try:
                     response = handler(request, merchant, *args, fault=fault, **kwargs)
                 except ledger.Refusal as exc:
-                    response = _error(exc.status, exc.code, exc.message)
+                    response = error(exc.status, exc.code, exc.message)
             if fault == "timeout":
                 # Read now, not at import: tests shorten it per test.
                 time.sleep(float(getattr(settings, "SIM_PAYMENTS_TIMEOUT_SECONDS", 30)))
@@ -443,28 +441,8 @@ def pay(request: HttpRequest, payment_id: str) -> HttpResponse:
 
 
 # --- simulator only ---------------------------------------------------------------------
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def faults(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            mode = json.loads(request.body).get("mode")
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            mode = None
-        if mode not in ledger.FAULT_MODES:
-            return _error(
-                400, "invalid_mode", f"'mode' must be one of {', '.join(ledger.FAULT_MODES)}."
-            )
-        ledger.set_fault_mode(mode)
-    return JsonResponse({"mode": ledger.fault_mode()})
-
-
-@require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
-    """The callbacks queued since the last read, oldest first; reading empties the outbox."""
-    response = JsonResponse(ledger.take_outbox(), safe=False)
-    response["Cache-Control"] = "no-store"
-    return response
+faults = fault_switch(ledger.FAULT_MODES, ledger.fault_mode, ledger.set_fault_mode)
+outbox = outbox_view(ledger.take_outbox)
 
 
 @require_GET

@@ -31,6 +31,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from simulators.common import error, fault_switch, outbox_view
+
 from . import ledger
 
 logger = logging.getLogger(__name__)
@@ -44,24 +46,20 @@ _CODE = re.compile(r"[0-9]{1,5}")
 Handler = Callable[..., HttpResponse]
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
-
-
 def _authenticate(request: HttpRequest) -> str | JsonResponse:
     account = request.headers.get("X-Account-Id", "")
     if account not in getattr(settings, "SIM_POST_ACCOUNTS", {"DVC-PORTAL"}):
-        return _error(401, "unknown_account", "X-Account-Id names no account of this carrier.")
+        return error(401, "unknown_account", "X-Account-Id names no account of this carrier.")
     timestamp, given = request.headers.get("X-Timestamp", ""), request.headers.get("X-Signature", "")
     message = f"{timestamp}\n{(request.method or '').upper()}\n{request.get_full_path()}\n".encode() + request.body
     if not timestamp or not given or not ledger.signatures_match(ledger.sign(ledger.secret(), message), given):
-        return _error(401, "bad_signature", "Missing or wrong X-Timestamp or X-Signature.")
+        return error(401, "bad_signature", "Missing or wrong X-Timestamp or X-Signature.")
     try:
         skew = abs(time.time() - int(timestamp))
     except ValueError:
         skew = float("inf")
     if skew > MAX_CLOCK_SKEW_SECONDS:
-        return _error(401, "stale_request", "X-Timestamp is more than 300 s from our clock.")
+        return error(401, "stale_request", "X-Timestamp is more than 300 s from our clock.")
     return account
 
 
@@ -76,7 +74,7 @@ def carrier_api(method: str) -> Callable[[Handler], Handler]:
         def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             fault = ledger.fault_mode()
             if fault == "server_error":
-                return _error(500, "internal_error", "The carrier's system failed.")
+                return error(500, "internal_error", "The carrier's system failed.")
             account = _authenticate(request)
             if isinstance(account, HttpResponse):
                 response: HttpResponse = account
@@ -84,7 +82,7 @@ def carrier_api(method: str) -> Callable[[Handler], Handler]:
                 try:
                     response = handler(request, account, *args, **kwargs)
                 except ledger.Refusal as refusal:
-                    response = _error(refusal.status, refusal.code, refusal.message)
+                    response = error(refusal.status, refusal.code, refusal.message)
             if fault == "timeout":
                 time.sleep(float(getattr(settings, "SIM_POST_TIMEOUT_SECONDS", 30)))
             response["Cache-Control"] = "no-store"
@@ -234,7 +232,7 @@ def advance(request: HttpRequest, reference: str) -> HttpResponse:
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict):
-        return _error(400, "bad_request", "The body must be a JSON object.")
+        return error(400, "bad_request", "The body must be a JSON object.")
     account = body.get("account") or next(iter(sorted(getattr(settings, "SIM_POST_ACCOUNTS", {"DVC-PORTAL"}))))
     fault = ledger.fault_mode()
     try:
@@ -245,7 +243,7 @@ def advance(request: HttpRequest, reference: str) -> HttpResponse:
             record, later = ledger.advance(account, reference, None)
             events = [later, event]
     except ledger.Refusal as refusal:
-        return _error(refusal.status, refusal.code, refusal.message)
+        return error(refusal.status, refusal.code, refusal.message)
     key = ledger.WRONG_KEY if fault == "bad_signature" else ledger.secret()
     entries = [_entry(record, item, key=key) for item in events]
     if fault == "callback_duplicated":
@@ -254,26 +252,8 @@ def advance(request: HttpRequest, reference: str) -> HttpResponse:
     return JsonResponse(ledger.public(record))
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def faults(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            mode = json.loads(request.body).get("mode")
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            mode = None
-        if mode not in ledger.FAULT_MODES:
-            return _error(400, "invalid_mode", f"'mode' must be one of {', '.join(ledger.FAULT_MODES)}.")
-        ledger.set_fault_mode(mode)
-    return JsonResponse({"mode": ledger.fault_mode()})
-
-
-@require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
-    """The callbacks queued since the last read, oldest first; reading empties the outbox."""
-    response = JsonResponse(ledger.take_outbox(), safe=False)
-    response["Cache-Control"] = "no-store"
-    return response
+faults = fault_switch(ledger.FAULT_MODES, ledger.fault_mode, ledger.set_fault_mode)
+outbox = outbox_view(ledger.take_outbox)
 
 
 @require_GET

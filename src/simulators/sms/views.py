@@ -33,6 +33,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from simulators.common import error, fault_switch
+
 _PREFIX = "sim-sms"
 FAULT_MODES = ("none", "timeout", "error")
 # Enough for a demo and for a test to find its code; the inbox is not an archive.
@@ -43,10 +45,6 @@ MAX_TEXT_LENGTH = 1000  # a bound against abuse; operators cap concatenated mess
 _SENDER_ID = re.compile(r"[A-Za-z0-9 ._-]{1,11}")  # brand names: at most 11 characters
 # Serialises read-modify-write within one process (the threaded test server, runserver).
 _lock = threading.Lock()
-
-
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 def _fault_mode() -> str:
@@ -85,31 +83,31 @@ def messages(request: HttpRequest) -> HttpResponse:
 
 def _send(request: HttpRequest) -> HttpResponse:
     if not _authorised(request):
-        response = _error(401, "invalid_token", "Missing or wrong bearer token.")
+        response = error(401, "invalid_token", "Missing or wrong bearer token.")
         response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response
     mode = _fault_mode()
     if mode == "timeout":
         # Answer late, and then with an error: the caller should have given up already.
         time.sleep(float(getattr(settings, "SMS_SIM_TIMEOUT_SLEEP", 10)))
-        return _error(504, "timeout", "Simulated timeout.")
+        return error(504, "timeout", "Simulated timeout.")
     if mode == "error":
-        return _error(503, "unavailable", "Simulated gateway failure.")
+        return error(503, "unavailable", "Simulated gateway failure.")
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return _error(400, "invalid_json", "Body must be a JSON object.")
+        return error(400, "invalid_json", "Body must be a JSON object.")
     if not isinstance(body, dict):
-        return _error(400, "invalid_json", "Body must be a JSON object.")
+        return error(400, "invalid_json", "Body must be a JSON object.")
     to = _recipient(body.get("to"))
     if to is None:
-        return _error(400, "invalid_recipient", "'to' must be a Vietnamese mobile number.")
+        return error(400, "invalid_recipient", "'to' must be a Vietnamese mobile number.")
     text = body.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_LENGTH:
-        return _error(400, "invalid_text", f"'text' must be 1 to {MAX_TEXT_LENGTH} characters.")
+        return error(400, "invalid_text", f"'text' must be 1 to {MAX_TEXT_LENGTH} characters.")
     sender_id = body.get("sender_id")
     if not isinstance(sender_id, str) or not _SENDER_ID.fullmatch(sender_id):
-        return _error(400, "invalid_sender_id", "'sender_id' must be a registered brand name.")
+        return error(400, "invalid_sender_id", "'sender_id' must be a registered brand name.")
 
     idempotency_key = request.headers.get("Idempotency-Key", "")[:200]
     with _lock:
@@ -138,22 +136,15 @@ def _send(request: HttpRequest) -> HttpResponse:
 def _inbox(request: HttpRequest) -> HttpResponse:
     to = _recipient(request.GET.get("to"))
     if to is None:
-        return _error(400, "invalid_recipient", "Give ?to= a Vietnamese mobile number.")
+        return error(400, "invalid_recipient", "Give ?to= a Vietnamese mobile number.")
     return JsonResponse({"to": to, "messages": cache.get(f"{_PREFIX}:inbox:{to}", [])})
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def faults(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        try:
-            mode = json.loads(request.body).get("mode")
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            mode = None
-        if mode not in FAULT_MODES:
-            return _error(400, "invalid_mode", f"'mode' must be one of {', '.join(FAULT_MODES)}.")
-        cache.set(f"{_PREFIX}:fault", mode, STATE_SECONDS)
-    return JsonResponse({"mode": _fault_mode()})
+def _set_fault_mode(mode: str) -> None:
+    cache.set(f"{_PREFIX}:fault", mode, STATE_SECONDS)
+
+
+faults = fault_switch(FAULT_MODES, _fault_mode, _set_fault_mode)
 
 
 # The page is small and this package has no template directory of its own (simulators are not
