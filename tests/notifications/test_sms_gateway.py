@@ -22,17 +22,6 @@ from dichvucong.notifications.sms import (
 NUMBER = "+84912345678"
 
 
-@pytest.fixture
-def gateway(settings, sim_server) -> str:
-    """The adapter talks to the simulator; returns the simulator's base URL."""
-    base = sim_server + "/sim/sms/"
-    settings.SMS_GATEWAY_BASE_URL = base
-    settings.SMS_API_TOKEN = "sim-sms-token"
-    settings.SMS_SENDER_ID = "DICHVUCONG"
-    settings.SMS_TIMEOUT_SECONDS = 5
-    return base
-
-
 def _set_fault(gateway: str, mode: str) -> None:
     response = httpx.post(gateway + "faults", json={"mode": mode}, timeout=5)
     assert response.status_code == 200, response.text
