@@ -155,3 +155,13 @@ def test_performance_counts_steps_per_official_and_the_on_time_rate(office, subm
     done = {row["official__full_name"]: row["done"] for row in report.per_official}
     assert done == {"tiepnhan": 1, "xuly": 1}
     assert {row["kind"] for row in report.per_step} == {StepKind.RECEIVE, StepKind.PROCESS}
+
+
+def test_the_deadline_check_runs_from_the_command_line(office, submit, capsys):
+    from django.core.management import call_command
+
+    case = _case(submit())
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    call_command("check_deadlines")
+    assert "late (escalated, apology sent): 1" in capsys.readouterr().out
+    assert case.dossier.events.filter(kind=ActivityKind.APOLOGY).exists()

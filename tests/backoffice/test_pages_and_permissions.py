@@ -119,3 +119,13 @@ def test_the_applicant_follows_the_dossier_live(client, office, submit):
     client.logout()
     _as(client, office.outsider)
     assert client.get(reverse("dossiers:tracking", args=[dossier.pk])).status_code == 404
+
+
+def test_the_worklist_filters_by_procedure_and_status(client, office, submit):
+    dossier = submit()
+    _as(client, office.receiver)
+    link = f'href="{reverse("backoffice:case", args=[dossier.pk])}"'
+    assert link in client.get(reverse("backoffice:worklist"), {"thu-tuc": "1.001193"}).content.decode()
+    assert link not in client.get(reverse("backoffice:worklist"), {"thu-tuc": "1.004194"}).content.decode()
+    assert link in client.get(reverse("backoffice:worklist"), {"status": "submitted"}).content.decode()
+    assert link not in client.get(reverse("backoffice:worklist"), {"status": "refused"}).content.decode()

@@ -56,14 +56,16 @@ def worklist(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:100]
     status = request.GET.get("status", "")
     status = status if status in DossierStatus.values else ""
+    procedure = request.GET.get("thu-tuc", "").strip()[:32]
     hours = settings.BACKOFFICE_DUE_SOON_HOURS
-    if text or status:
-        cases = selectors.search(request.user, text, status=status)
+    if text or status or procedure:
+        cases = selectors.search(request.user, text, status=status, procedure=procedure)
     else:
         cases = selectors.worklist(request.user, name, due_soon_hours=hours)
     page = Paginator(cases, 25).get_page(request.GET.get("trang"))
     return render(request, "backoffice/worklist.html", {
         "page": page, "current": name, "lists": Worklist.choices, "text": text, "status": status,
+        "procedure": procedure,
         "statuses": [(value, label) for value, label in DossierStatus.choices if value != DossierStatus.DRAFT],
         "counts": selectors.counts(request.user, due_soon_hours=hours), "now": timezone.now(),
         "due_soon_limit": timezone.now() + timedelta(hours=hours),
