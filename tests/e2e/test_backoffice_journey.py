@@ -299,6 +299,9 @@ def test_commune_officials_handle_a_temporary_residence_dossier_to_its_signed_re
     assert receiver.locator("[data-step]").get_attribute("data-step") == "receive"
     assert receiver.get_by_role("link", name="hop-dong-thue-nha.pdf").count() == 1
     audit(receiver, "backoffice-02-case-receive-desktop")
+    receiver.set_viewport_size(PHONE)  # an official on a phone: the same page, one column
+    audit(receiver, "backoffice-02-case-receive-phone")
+    receiver.set_viewport_size(DESKTOP)
     act(receiver, "accept")
     assert receiver.locator("[data-status]").get_attribute("data-status") == "received"
     assert receiver.locator("[data-step]").get_attribute("data-step") == "process"
