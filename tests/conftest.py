@@ -132,3 +132,21 @@ def committed(django_db_blocker):
         return run
 
     return wrap
+
+
+class SimulatorClient:
+    """A simulator with faults on demand and an outbox of callbacks, reached over HTTP like
+    the real system would be (the payment platform, the postal carrier)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def fault(self, mode: str) -> None:
+        import httpx
+
+        httpx.post(f"{self.base}faults", json={"mode": mode}, timeout=5).raise_for_status()
+
+    def outbox(self) -> list[dict]:
+        import httpx
+
+        return httpx.get(f"{self.base}outbox", timeout=5).json()

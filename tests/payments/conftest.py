@@ -18,23 +18,14 @@ from dichvucong.dossiers import services as dossier_services
 from dichvucong.dossiers.selectors import receiving_agency
 from tests.accounts.factories import verified_citizen
 from tests.accounts.helpers import csrf_client
-from tests.conftest import sign_in_at_level
+from tests.conftest import SimulatorClient, sign_in_at_level
 
 TEMPORARY_RESIDENCE = "1.004194"  # Đăng ký tạm trú: 7,000 đồng online
 NOTIFY_PATH = "/cong-thanh-toan/thong-bao/"
 
 
-class Platform:
-    """The simulator, reached over HTTP like the real platform would be."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def fault(self, mode: str) -> None:
-        httpx.post(f"{self.base}faults", json={"mode": mode}, timeout=5).raise_for_status()
-
-    def outbox(self) -> list[dict]:
-        return httpx.get(f"{self.base}outbox", timeout=5).json()
+class Platform(SimulatorClient):
+    """The platform simulator."""
 
     def signed(self, method: str, path: str, payload: dict | None = None) -> httpx.Response:
         """A merchant call signed per the contract (for what the adapter has no call for)."""

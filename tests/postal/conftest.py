@@ -15,23 +15,14 @@ from dichvucong.dossiers.selectors import receiving_agency
 from dichvucong.dossiers.state_machine import transition
 from tests.accounts.factories import verified_citizen
 from tests.accounts.helpers import csrf_client
-from tests.conftest import sign_in_at_level
+from tests.conftest import SimulatorClient, sign_in_at_level
 
 TEMPORARY_RESIDENCE = "1.004194"  # Đăng ký tạm trú: 7,000 đồng online
 NOTIFY_PATH = "/buu-chinh/thong-bao/"
 
 
-class Carrier:
-    """The simulator, reached over HTTP like the real carrier would be."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def fault(self, mode: str) -> None:
-        httpx.post(f"{self.base}faults", json={"mode": mode}, timeout=5).raise_for_status()
-
-    def outbox(self) -> list[dict]:
-        return httpx.get(f"{self.base}outbox", timeout=5).json()
+class Carrier(SimulatorClient):
+    """The carrier simulator."""
 
     def advance(self, reference: str, status: str | None = None) -> dict:
         answer = httpx.post(f"{self.base}shipments/{reference}/advance",
