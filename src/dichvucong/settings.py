@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dichvucong.notifications",
     "dichvucong.backoffice",
     "dichvucong.results",
+    "dichvucong.exchange",
     "oauth2_provider",  # before sso: its admin registrations are replaced by the portal's
     "dichvucong.sso",
     "axes",
@@ -468,6 +469,9 @@ for _name in ("REGISTRIES_BASE_URL", "SMS_GATEWAY_BASE_URL", "EID_ISSUER", "REMO
 # --- OpenID Connect provider for other portals (B5) ---------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.Client"
 OIDC_KEY_FILE = Path(os.environ.get("OIDC_KEY_FILE", VAR_DIR / "oidc-signing-key.pem"))
+# The exchange (H1, H2; docs/exchange.md): the portal's member code and its signing key (a JWK).
+EXCHANGE_PORTAL_CODE = os.environ.get("EXCHANGE_PORTAL_CODE", "DVCQG")
+EXCHANGE_KEY_FILE = Path(os.environ.get("EXCHANGE_KEY_FILE", VAR_DIR / "exchange-key.jwk"))
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": "",  # filled by dichvucong.sso.keys at start-up (env or key file)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/ket-qua/", include("dichvucong.results.api_urls")),
+    path("api/v1/lien-thong/", include("dichvucong.exchange.urls")),
     path("api/v1/", include("dichvucong.catalog.api_urls")),
     # Administrators sign in like everyone else (levels, second factors, lockout, audit).
     path("quan-tri/login/", RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)),

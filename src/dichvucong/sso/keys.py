@@ -24,7 +24,8 @@ def _new_key_pem() -> str:
     ).decode()
 
 
-def _write_private(path: Path, pem: str) -> None:
+def write_private_file(path: Path, pem: str) -> None:
+    """Write a private key (0600) once: a concurrent writer's file wins, never half a key."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -54,7 +55,7 @@ def load_signing_keys(key_file: Path, *, create: bool) -> tuple[str, list[str]]:
     if not key_file.exists():
         if not create:
             raise RuntimeError(f"no OpenID signing key: set OIDC_RSA_PRIVATE_KEY or create {key_file}")
-        _write_private(key_file, _new_key_pem())
+        write_private_file(key_file, _new_key_pem())
     folder = inactive_dir(key_file)
     inactive = [p.read_text() for p in sorted(folder.glob("*.pem"))] if folder.exists() else []
     return key_file.read_text(), inactive
@@ -66,9 +67,9 @@ def rotate_key_file(key_file: Path, *, keep: int = 2) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     retired = folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}.pem"
     if key_file.exists():
-        _write_private(retired, key_file.read_text())
+        write_private_file(retired, key_file.read_text())
         key_file.unlink()
-    _write_private(key_file, _new_key_pem())
+    write_private_file(key_file, _new_key_pem())
     for old in sorted(folder.glob("*.pem"))[:-keep]:
         old.unlink()
     return retired

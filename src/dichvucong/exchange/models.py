@@ -1,0 +1,105 @@
+"""Members of the exchange, their systems and keys; messages received and refused (H1, H2)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dichvucong.exchange.constants import KeyStatus, MemberKind, MemberStatus, MessageType, Refusal
+
+
+class Member(models.Model):
+    """A ministry, province or public-service provider connected to the portal, known by its
+    official agency code."""
+
+    code = models.CharField(_("mã định danh"), max_length=32, unique=True)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=MemberKind.choices)
+    agency = models.ForeignKey("catalog.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("thành viên kết nối")
+        verbose_name_plural = _("thành viên kết nối")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class MemberSystem(models.Model):
+    """One system of a member (its one-stop system, its catalog service…): where messages for
+    it go, and which message types it may send and receive."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="systems")
+    name = models.CharField(max_length=200)
+    endpoint = models.URLField(blank=True)
+    may_send = models.JSONField(default=list, blank=True)
+    may_receive = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "name"], name="system_name_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member.code}/{self.name}"
+
+    def may(self, direction: str, message_type: str) -> bool:
+        allowed = self.may_send if direction == "send" else self.may_receive
+        return message_type in MessageType.values and message_type in (allowed or [])
+
+
+class MemberKey(models.Model):
+    """A public key a system signs with (and receives encrypted payloads for), as a JWK."""
+
+    system = models.ForeignKey(MemberSystem, on_delete=models.CASCADE, related_name="keys")
+    kid = models.CharField(max_length=100, unique=True)
+    public_jwk = models.JSONField()
+    status = models.CharField(max_length=16, choices=KeyStatus.choices, default=KeyStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.kid
+
+
+class InboxMessage(models.Model):
+    """A verified message, kept once per message id (duplicates are acknowledged, not applied)."""
+
+    message_id = models.UUIDField(unique=True)
+    sender = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(MemberSystem, on_delete=models.PROTECT, related_name="+")
+    message_type = models.CharField(max_length=32, choices=MessageType.choices)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    token_sha256 = models.CharField(max_length=64)  # the exact signed token, for non-repudiation and duplicates
+    token = models.TextField()
+    payload = models.JSONField()
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["correlation_id", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.message_id}"
+
+
+class RefusedMessage(models.Model):
+    """A message refused at the door, with its code: what the claimed sender sent is logged,
+    never its payload (which may hold personal data)."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    code = models.CharField(max_length=24, choices=Refusal.choices)
+    kid = models.CharField(max_length=100, blank=True)
+    claimed_sender = models.CharField(max_length=32, blank=True)
+    message_id = models.CharField(max_length=64, blank=True)
+    message_type = models.CharField(max_length=32, blank=True)
+    token_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["code", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,90 @@
+"""Receiving messages from members (H1, H2): verified before anything else, kept once,
+refusals logged with their code. Members are registered, suspended and given keys here,
+every change audited."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from jwcrypto import jwk
+
+from dichvucong.accounts import audit
+from dichvucong.exchange.constants import MAX_MESSAGE_BYTES, KeyStatus, MemberStatus, Refusal
+from dichvucong.exchange.envelope import MessageRefused, open_message, token_digest
+from dichvucong.exchange.keys import portal_key
+from dichvucong.exchange.models import InboxMessage, Member, MemberKey, MemberSystem, RefusedMessage
+
+logger = logging.getLogger(__name__)
+
+
+def receive(token: str) -> tuple[InboxMessage, bool]:
+    """A member's message, verified and kept: (the inbox row, whether it is new). The very
+    same message again is acknowledged as a duplicate (``False``), never applied twice.
+    :class:`MessageRefused` otherwise, after the refusal is logged."""
+    try:
+        if len(token) > MAX_MESSAGE_BYTES:
+            raise MessageRefused(Refusal.MALFORMED, "too large")
+        opened = open_message(token.strip(), receiver=settings.EXCHANGE_PORTAL_CODE, decryption_key=portal_key())
+    except MessageRefused as refused:
+        RefusedMessage.objects.create(
+            code=refused.code, kid=refused.seen.get("kid", "")[:100], claimed_sender=refused.seen.get("sender", ""),
+            message_id=refused.seen.get("message_id", ""), message_type=refused.seen.get("type", ""),
+            token_sha256=token_digest(token),
+        )
+        logger.warning("exchange message refused: %s", refused.code, extra={"kid": refused.seen.get("kid", "")})
+        raise
+    existing = InboxMessage.objects.filter(message_id=opened.message_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            message = InboxMessage.objects.create(
+                message_id=opened.message_id, sender=opened.key.system.member, system=opened.key.system,
+                message_type=opened.message_type, correlation_id=opened.correlation_id[:100], sent_at=opened.sent_at,
+                token_sha256=opened.token_sha256, token=token.strip(), payload=opened.payload,
+            )
+    except IntegrityError:  # the same message, received concurrently: the other request kept it
+        return InboxMessage.objects.get(message_id=opened.message_id), False
+    return message, True
+
+
+# --- the registry of members (administrators) ----------------------------------------------
+@transaction.atomic
+def register_member(*, code: str, name: str, kind: str, admin, agency=None) -> Member:  # noqa: ANN001
+    member = Member.objects.create(code=code.strip(), name=name.strip(), kind=kind, agency=agency)
+    audit.record("exchange.member_registered", user=admin, member=member.code)
+    return member
+
+
+@transaction.atomic
+def set_member_status(member: Member, status: str, *, admin, reason: str) -> Member:  # noqa: ANN001
+    """Suspend (or reinstate) a member: its messages are refused at once."""
+    if status not in MemberStatus.values:
+        raise ValueError("status")
+    Member.objects.filter(pk=member.pk).update(status=status, updated_at=timezone.now())
+    member.status = status
+    audit.record("exchange.member_status", user=admin, member=member.code, status=status, reason=reason[:200])
+    return member
+
+
+@transaction.atomic
+def add_key(system: MemberSystem, public_jwk: dict, *, admin) -> MemberKey:  # noqa: ANN001
+    """Register a system's public key (EC P-256); a private key is refused."""
+    key = jwk.JWK(**public_jwk)
+    if key.has_private or key.get("kty") != "EC" or key.get("crv") != "P-256":
+        raise ValueError("a public EC P-256 key")
+    public = {**key.export_public(as_dict=True), "kid": public_jwk.get("kid") or key.thumbprint()}
+    created = MemberKey.objects.create(system=system, kid=public["kid"], public_jwk=public)
+    audit.record("exchange.key_added", user=admin, member=system.member.code, kid=created.kid)
+    return created
+
+
+@transaction.atomic
+def revoke_key(key: MemberKey, *, admin, reason: str) -> MemberKey:  # noqa: ANN001
+    MemberKey.objects.filter(pk=key.pk).update(status=KeyStatus.REVOKED, revoked_at=timezone.now())
+    key.refresh_from_db()
+    audit.record("exchange.key_revoked", user=admin, kid=key.kid, reason=reason[:200])
+    return key
