@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "postal-refresh-stale": {"task": "postal.refresh_stale", "schedule": 3600.0},
     "backoffice-deadlines": {"task": "backoffice.check_deadlines", "schedule": 900.0},
     "dossiers-hand-over-pending": {"task": "dossiers.hand_over_pending", "schedule": 300.0},
+    "exchange-deliver-pending": {"task": "exchange.deliver_pending", "schedule": 60.0},
 }
 # A dossier is "due soon" this many hours before its appointed date (G2).
 BACKOFFICE_DUE_SOON_HOURS = float(os.environ.get("BACKOFFICE_DUE_SOON_HOURS", "24"))
@@ -472,6 +473,7 @@ OIDC_KEY_FILE = Path(os.environ.get("OIDC_KEY_FILE", VAR_DIR / "oidc-signing-key
 # The exchange (H1, H2; docs/exchange.md): the portal's member code and its signing key (a JWK).
 EXCHANGE_PORTAL_CODE = os.environ.get("EXCHANGE_PORTAL_CODE", "DVCQG")
 EXCHANGE_KEY_FILE = Path(os.environ.get("EXCHANGE_KEY_FILE", VAR_DIR / "exchange-key.jwk"))
+EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("EXCHANGE_TIMEOUT_SECONDS", "10"))
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": "",  # filled by dichvucong.sso.keys at start-up (env or key file)

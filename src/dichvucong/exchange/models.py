@@ -103,3 +103,66 @@ class RefusedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    DELIVERED = "delivered", _("Đã gửi đến")
+    DEAD = "dead", _("Không gửi được (chờ xử lý)")
+
+
+class OutboxMessage(models.Model):
+    """A message to a member, sealed and written in the sender's transaction: it leaves only
+    once that commits, and is tried again until delivered (or set aside as dead)."""
+
+    message_id = models.UUIDField(unique=True)
+    system = models.ForeignKey(MemberSystem, on_delete=models.PROTECT, related_name="+")
+    message_type = models.CharField(max_length=32, choices=MessageType.choices)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    token = models.TextField()
+    status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"]), models.Index(fields=["correlation_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.message_id} ({self.status})"
+
+
+class TraceHead(models.Model):
+    """The one row that serialises appends to the trace (locked while one is written)."""
+
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq}"
+
+
+class TraceEntry(models.Model):
+    """One step of one message's journey, chained to the previous entry by its hash: any
+    change to a past entry breaks every hash after it (``trace.verify``)."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    message_id = models.CharField(max_length=64)
+    correlation_id = models.CharField(max_length=100, blank=True)
+    event = models.CharField(max_length=16)
+    party = models.CharField(max_length=32, blank=True)  # the other member
+    message_type = models.CharField(max_length=32, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    token_sha256 = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["correlation_id", "seq"]), models.Index(fields=["message_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event} {self.message_id}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from jwcrypto import jwk
 
 from dichvucong.accounts import audit
+from dichvucong.exchange import trace
 from dichvucong.exchange.constants import MAX_MESSAGE_BYTES, KeyStatus, MemberStatus, Refusal
 from dichvucong.exchange.envelope import MessageRefused, open_message, token_digest
 from dichvucong.exchange.keys import portal_key
@@ -35,9 +36,15 @@ def receive(token: str) -> tuple[InboxMessage, bool]:
             token_sha256=token_digest(token),
         )
         logger.warning("exchange message refused: %s", refused.code, extra={"kid": refused.seen.get("kid", "")})
+        trace.append("refused", message_id=refused.seen.get("message_id", ""), party=refused.seen.get("sender", ""),
+                     message_type=refused.seen.get("type", ""), detail=refused.code,
+                     token_sha256=token_digest(token))
         raise
+    seen = {"message_id": str(opened.message_id), "correlation_id": opened.correlation_id, "party": opened.sender,
+            "message_type": opened.message_type, "token_sha256": opened.token_sha256}
     existing = InboxMessage.objects.filter(message_id=opened.message_id).first()
     if existing is not None:
+        trace.append("duplicate", **seen)
         return existing, False
     try:
         with transaction.atomic():
@@ -46,6 +53,7 @@ def receive(token: str) -> tuple[InboxMessage, bool]:
                 message_type=opened.message_type, correlation_id=opened.correlation_id[:100], sent_at=opened.sent_at,
                 token_sha256=opened.token_sha256, token=token.strip(), payload=opened.payload,
             )
+            trace.append("verified", **seen)
     except IntegrityError:  # the same message, received concurrently: the other request kept it
         return InboxMessage.objects.get(message_id=opened.message_id), False
     return message, True
