@@ -199,6 +199,7 @@ CELERY_BEAT_SCHEDULE = {
     "backoffice-deadlines": {"task": "backoffice.check_deadlines", "schedule": 900.0},
     "dossiers-hand-over-pending": {"task": "dossiers.hand_over_pending", "schedule": 300.0},
     "exchange-deliver-pending": {"task": "exchange.deliver_pending", "schedule": 60.0},
+    "exchange-apply-pending": {"task": "exchange.apply_pending", "schedule": 60.0},
 }
 # A dossier is "due soon" this many hours before its appointed date (G2).
 BACKOFFICE_DUE_SOON_HOURS = float(os.environ.get("BACKOFFICE_DUE_SOON_HOURS", "24"))

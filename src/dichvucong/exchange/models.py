@@ -166,3 +166,15 @@ class TraceEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.event} {self.message_id}"
+
+
+class RemoteState(models.Model):
+    """A dossier a member's system handles: which member, and the last status update applied
+    (the member's sequence keeps its updates in order)."""
+
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.last_sequence}"

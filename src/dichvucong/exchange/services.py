@@ -54,9 +54,16 @@ def receive(token: str) -> tuple[InboxMessage, bool]:
                 token_sha256=opened.token_sha256, token=token.strip(), payload=opened.payload,
             )
             trace.append("verified", **seen)
+            transaction.on_commit(lambda: _queue_apply(str(opened.message_id)), robust=True)
     except IntegrityError:  # the same message, received concurrently: the other request kept it
         return InboxMessage.objects.get(message_id=opened.message_id), False
     return message, True
+
+
+def _queue_apply(message_id: str) -> None:
+    from dichvucong.exchange.tasks import apply
+
+    apply.delay(message_id)
 
 
 # --- the registry of members (administrators) ----------------------------------------------

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from dichvucong.exchange import outbox
+from dichvucong.exchange import outbox, remote
 
 
 @shared_task(name="exchange.deliver", ignore_result=True)
@@ -12,3 +12,14 @@ def deliver(outbox_id: int) -> str:
 def deliver_pending() -> int:
     """Every minute (beat): messages due, whatever happened to their first task."""
     return outbox.deliver_pending()
+
+
+@shared_task(name="exchange.apply", ignore_result=True)
+def apply(message_id: str) -> str:
+    return remote.apply(message_id)
+
+
+@shared_task(name="exchange.apply_pending", ignore_result=True)
+def apply_pending() -> int:
+    """Every minute (beat): kept messages not applied yet."""
+    return remote.apply_pending()

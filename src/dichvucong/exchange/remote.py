@@ -1,0 +1,193 @@
+"""Members' one-stop systems as processing systems (G1, H1).
+
+A dossier of an agency a member answers for (its own agency, or for a province member any
+agency of that province) goes to the member by the exchange: ``RemoteOneStop.hand_over``
+puts a ``dossier_handover`` in the outbox. What the member reports back (``status_update``)
+moves the dossier through ``dossiers.processing``, in the member's order: each update carries
+a sequence, and one older than the last applied is recorded but changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections import deque
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from dichvucong.dossiers import processing
+from dichvucong.dossiers.constants import ActivityKind, Actor
+from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.state_machine import TRANSITIONS, TransitionRefused
+from dichvucong.exchange import outbox, trace
+from dichvucong.exchange.constants import MemberKind, MemberStatus, MessageType
+from dichvucong.exchange.models import InboxMessage, Member, MemberSystem, RemoteState
+
+logger = logging.getLogger(__name__)
+SYSTEM_KEY = "exchange"
+
+
+def member_for(dossier: Dossier) -> Member | None:
+    """The active member answering for the dossier's agency, if any."""
+    agency = dossier.agency
+    members = Member.objects.filter(status=MemberStatus.ACTIVE, agency__isnull=False).select_related("agency")
+    own = members.filter(agency=agency).first()
+    if own is not None:
+        return own
+    if agency.province_code is None:
+        return None
+    return members.filter(kind=MemberKind.PROVINCE, agency__province_code=agency.province_code).first()
+
+
+def _receiving_system(member: Member) -> MemberSystem | None:
+    return next((system for system in member.systems.all() if system.may("receive", MessageType.DOSSIER_HANDOVER)),
+                None)
+
+
+def route(dossier: Dossier) -> str | None:
+    member = member_for(dossier)
+    return SYSTEM_KEY if member is not None and _receiving_system(member) is not None else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def handover_payload(dossier: Dossier) -> dict:
+    applicant = dossier.applicant
+    attachments = []
+    for attachment in dossier.attachments.all():
+        with attachment.file.open("rb") as handle:
+            attachments.append({
+                "name": attachment.original_name[:200], "content_type": attachment.content_type,
+                "sha256": attachment.sha256, "component": attachment.component_name[:500],
+                "content": base64.b64encode(handle.read()).decode(),
+            })
+    applicant_data = {"full_name": applicant.full_name or applicant.get_username()}
+    if applicant.pin:
+        applicant_data["pin"] = applicant.pin
+    if applicant.phone:
+        applicant_data["phone"] = applicant.phone
+    if applicant.email:
+        applicant_data["email"] = applicant.email
+    if dossier.business_id:
+        applicant_data["business_tax_code"] = dossier.business.enterprise_code
+    payload = {
+        "dossier_code": dossier.code, "procedure_code": dossier.procedure.code, "agency_code": dossier.agency.code,
+        "submitted_at": _iso(dossier.submitted_at), "delivery_method": dossier.delivery_method,
+        "applicant": applicant_data, "data": dossier.data, "attachments": attachments,
+    }
+    if dossier.due_at:
+        payload["due_at"] = _iso(dossier.due_at)
+    return payload
+
+
+class RemoteOneStop:
+    key = SYSTEM_KEY
+
+    def hand_over(self, dossier: Dossier) -> None:
+        """The dossier to its member's one-stop system, once (a retried hand-over sends nothing new)."""
+        member = member_for(dossier)
+        system = _receiving_system(member) if member else None
+        if system is None:
+            raise LookupError(f"no member system receives dossiers of {dossier.agency.code}")
+        if _already_sent(dossier):
+            return
+        with transaction.atomic():
+            outbox.send(system, MessageType.DOSSIER_HANDOVER, handover_payload(dossier), correlation_id=dossier.code)
+            RemoteState.objects.get_or_create(dossier=dossier, defaults={"member": member})
+
+
+def _already_sent(dossier: Dossier) -> bool:
+    from dichvucong.exchange.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(message_type=MessageType.DOSSIER_HANDOVER, correlation_id=dossier.code).exists()
+
+
+def _path(from_status: str, to_status: str) -> list[str]:
+    """The shortest run of officials' transitions from one status to another: a member may
+    report "processing" for a dossier the portal still has as "submitted". A transition that
+    needs a reason (refused, awaiting supplement) is only ever the last one."""
+    queue, seen = deque([(from_status, [])]), {from_status}
+    while queue:
+        status, path = queue.popleft()
+        if status == to_status:
+            return path
+        for (frm, to), rule in TRANSITIONS.items():
+            if frm != status or to in seen or Actor.OFFICIAL not in rule.actors:
+                continue
+            if rule.reason_required and to != to_status:
+                continue
+            seen.add(to)
+            queue.append((to, [*path, to]))
+    return []
+
+
+def apply_status_update(message: InboxMessage) -> str:
+    """Move the dossier as the member reports; ``applied``, ``late`` or ``ignored`` (not its dossier)."""
+    payload = message.payload
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update().select_related("agency").filter(
+            code=payload["dossier_code"], processing_system=SYSTEM_KEY).first()
+        state = RemoteState.objects.select_for_update().filter(dossier=dossier).first() if dossier else None
+        if dossier is None or state is None or state.member_id != message.sender_id:
+            return "ignored"
+        if payload["sequence"] <= state.last_sequence:
+            return "late"
+        official = payload.get("official") or {}
+        handler = processing.Handler(name=official.get("name", ""), unit=official.get("unit", ""))
+        path = _path(dossier.status, payload["status"])
+        if not path and dossier.status != payload["status"]:
+            return "impossible"
+        try:
+            for status in path:
+                final = status == payload["status"]
+                processing.report_status(dossier, status, system_key=SYSTEM_KEY, handler=handler,
+                                         reason=payload.get("reason", "") if final else "")
+        except TransitionRefused as refused:  # e.g. a refusal without its reason
+            transaction.set_rollback(True)
+            return f"refused_{refused.code}"
+        if payload.get("due_at"):
+            due = datetime.fromisoformat(payload["due_at"])
+            if due != dossier.due_at:
+                processing.report_deadline(dossier, due, system_key=SYSTEM_KEY, reason=payload.get("reason", "")
+                                           or "Cơ quan giải quyết hẹn lại ngày trả kết quả",
+                                           kind=ActivityKind.DEADLINE_CHANGED)
+        state.last_sequence = payload["sequence"]
+        state.save(update_fields=["last_sequence"])
+    return "applied"
+
+
+APPLIERS = {MessageType.STATUS_UPDATE: apply_status_update}
+
+
+def apply(message_id: str) -> str:
+    """Apply one kept message, once; its outcome is in the trace."""
+    with transaction.atomic():
+        message = InboxMessage.objects.select_for_update().filter(message_id=message_id,
+                                                                  applied_at__isnull=True).first()
+        if message is None:
+            return "done"
+        applier = APPLIERS.get(message.message_type)
+        outcome = applier(message) if applier else "kept"
+        message.applied_at = timezone.now()
+        message.save(update_fields=["applied_at"])
+        trace.append("applied", message_id=str(message.message_id), correlation_id=message.correlation_id,
+                     party=message.sender.code, message_type=message.message_type, detail=outcome)
+    return outcome
+
+
+def apply_pending(limit: int = 500) -> int:
+    ids = list(InboxMessage.objects.filter(applied_at__isnull=True).order_by("received_at")
+               .values_list("message_id", flat=True)[:limit])
+    done = 0
+    for message_id in ids:
+        try:
+            apply(str(message_id))
+            done += 1
+        except Exception:
+            logger.exception("exchange message not applied", extra={"message_id": str(message_id)})
+    return done
+

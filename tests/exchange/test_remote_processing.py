@@ -1,0 +1,86 @@
+"""A dossier of an agency a member answers for goes to the member's one-stop system, and
+the member's status updates move it, in the member's order (G1, H1)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from jwcrypto import jwk
+
+from dichvucong.catalog.models import Agency
+from dichvucong.dossiers.constants import DossierStatus
+from dichvucong.exchange.constants import MessageType
+from dichvucong.exchange.envelope import open_message
+from dichvucong.exchange.models import Member, MemberKey, MemberSystem, OutboxMessage, RemoteState
+from tests.accounts.factories import verified_citizen
+from tests.backoffice.conftest import submitted_dossier
+from tests.exchange.test_messages import Province, admin, post  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hanoi(admin, receiver, settings, tmp_path):  # noqa: F811
+    """Hà Nội's one-stop system, a member answering for every agency of the province."""
+    settings.EXCHANGE_KEY_FILE = tmp_path / "portal.jwk"
+    province = Province(admin, code="H01")
+    Member.objects.filter(pk=province.member.pk).update(
+        agency=Agency.objects.filter(level="province", province_code=1).order_by("code").first())
+    MemberSystem.objects.filter(pk=province.system.pk).update(endpoint=receiver.url)
+    return province
+
+
+def _update(province, sequence: int, status: str, code: str, **extra) -> str:  # noqa: ANN001
+    payload = {"dossier_code": code, "status": status, "sequence": sequence,
+               "at": timezone.localtime().isoformat(timespec="seconds"),
+               "official": {"name": "Trần Văn Tỉnh", "unit": "Sở Tư pháp Hà Nội"}, **extra}
+    return province.message(MessageType.STATUS_UPDATE, payload, encrypt=True, correlation_id=code)
+
+
+def test_the_dossier_goes_to_the_province_and_comes_back_in_the_provinces_order(
+    client, hanoi, receiver, django_capture_on_commit_callbacks
+):
+    dossier = submitted_dossier(verified_citizen(), django_capture_on_commit_callbacks)
+    dossier.refresh_from_db()
+    assert dossier.processing_system == "exchange" and dossier.handed_over_at is not None
+    handover = OutboxMessage.objects.get(message_type=MessageType.DOSSIER_HANDOVER)
+    assert handover.correlation_id == dossier.code and receiver.bodies == [handover.token]
+    # The province reads it with its own key, from the portal's registered key.
+    portal_public = json.loads(jwk.JWK.from_json(settings.EXCHANGE_KEY_FILE.read_text()).export_public())
+    portal = Member.objects.create(code=settings.EXCHANGE_PORTAL_CODE, name="Cổng", kind="portal")
+    MemberKey.objects.create(system=MemberSystem.objects.create(member=portal, name="Cổng",
+                                                                may_send=[MessageType.DOSSIER_HANDOVER]),
+                             kid=portal_public["kid"], public_jwk=portal_public)
+    received = open_message(receiver.bodies[0], receiver="H01", decryption_key=hanoi.key)
+    assert received.payload["dossier_code"] == dossier.code and received.payload["applicant"]["pin"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, _update(hanoi, 2, "processing", dossier.code)).status_code == 202
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.PROCESSING and dossier.handler_name == "Trần Văn Tỉnh"
+    assert list(dossier.events.filter(kind="status").values_list("to_status", flat=True))[-2:] == [
+        "received", "processing"]
+    with django_capture_on_commit_callbacks(execute=True):  # an older update, arriving late
+        post(client, _update(hanoi, 1, "received", dossier.code))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.PROCESSING and RemoteState.objects.get(dossier=dossier).last_sequence == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, _update(hanoi, 3, "result_issued", dossier.code))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.RESULT_ISSUED
+    assert dossier.events.filter(to_status="processing").count() == 1  # each step once
+
+
+def test_another_member_cannot_move_a_dossier_that_is_not_its_own(
+    client, hanoi, admin, django_capture_on_commit_callbacks  # noqa: F811
+):
+    dossier = submitted_dossier(verified_citizen(), django_capture_on_commit_callbacks)
+    dossier.refresh_from_db()
+    other = Province(admin, code="H79")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, _update(other, 5, "refused", dossier.code, reason="x")).status_code == 202
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.SUBMITTED
