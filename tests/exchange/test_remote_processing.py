@@ -84,3 +84,53 @@ def test_another_member_cannot_move_a_dossier_that_is_not_its_own(
         assert post(client, _update(other, 5, "refused", dossier.code, reason="x")).status_code == 202
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.SUBMITTED
+
+
+def _pdf() -> bytes:
+    from io import BytesIO
+
+    from reportlab.pdfgen import canvas
+
+    buffer = BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(72, 720, "Ket qua giai quyet - So Tu phap Ha Noi")
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_a_supplement_asked_by_the_province_goes_back_to_it_and_its_result_reaches_the_store(
+    client, hanoi, receiver, django_capture_on_commit_callbacks
+):
+    import base64
+    import hashlib
+
+    from dichvucong.datastore.models import StoredDocument
+    from dichvucong.dossiers import services as dossier_services
+
+    citizen = verified_citizen()
+    dossier = submitted_dossier(citizen, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, _update(hanoi, 1, "processing", dossier.code))
+        post(client, hanoi.message(MessageType.SUPPLEMENT_REQUEST, {
+            "dossier_code": dossier.code, "reason": "Bổ sung bản sao giấy khai sinh",
+            "at": timezone.localtime().isoformat(timespec="seconds")}, encrypt=True, correlation_id=dossier.code))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.AWAITING_SUPPLEMENT
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_services.supply_supplement(dossier, applicant=citizen, note="Đã gửi bản sao")
+    supplement = OutboxMessage.objects.get(message_type=MessageType.SUPPLEMENT)
+    assert supplement.correlation_id == dossier.code and supplement.token in receiver.bodies
+
+    content = _pdf()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, hanoi.message(MessageType.RESULT_DELIVERY, {
+            "dossier_code": dossier.code, "reference": "KQ-H01-0001", "title": "Trích lục khai sinh",
+            "issued_at": timezone.localtime().isoformat(timespec="seconds"),
+            "document": {"name": "trich-luc.pdf", "content_type": "application/pdf",
+                         "sha256": hashlib.sha256(content).hexdigest(), "content": base64.b64encode(content).decode()},
+        }, encrypt=True, correlation_id=dossier.code))
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.RESULT_ISSUED
+    stored = StoredDocument.objects.get(owner=citizen, source_dossier=dossier)
+    assert stored.result_reference == "KQ-H01-0001" and stored.signature_status == "none"  # this one is unsigned
+    assert Member.objects.get(code="H01").last_contact_at is not None

@@ -7,8 +7,11 @@ class ExchangeConfig(AppConfig):
     verbose_name = "Liên thông"
 
     def ready(self) -> None:
+        from dichvucong.core import events
         from dichvucong.dossiers import processing
-        from dichvucong.exchange.remote import RemoteOneStop, route
+        from dichvucong.dossiers.state_machine import STATUS_CHANGED
+        from dichvucong.exchange.remote import RemoteOneStop, forward_supplement, route
 
         processing.register(RemoteOneStop())
         processing.add_route(route)
+        events.subscribe(STATUS_CHANGED, forward_supplement)

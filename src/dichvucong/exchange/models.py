@@ -17,6 +17,7 @@ class Member(models.Model):
     kind = models.CharField(max_length=16, choices=MemberKind.choices)
     agency = models.ForeignKey("catalog.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
+    last_contact_at = models.DateTimeField(null=True, blank=True)  # its last verified message (H3)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,7 @@ a sequence, and one older than the last applied is recorded but changes nothing.
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 from collections import deque
 from datetime import datetime
@@ -18,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dichvucong.dossiers import processing
-from dichvucong.dossiers.constants import ActivityKind, Actor
+from dichvucong.dossiers.constants import ActivityKind, Actor, DossierStatus
+from dichvucong.dossiers.history import record_activity
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.state_machine import TRANSITIONS, TransitionRefused
 from dichvucong.exchange import outbox, trace
@@ -55,16 +57,17 @@ def _iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
+def _attachment(attachment) -> dict:  # noqa: ANN001 - dossiers.Attachment
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    return {"name": attachment.original_name[:200], "content_type": attachment.content_type,
+            "sha256": attachment.sha256, "component": attachment.component_name[:500],
+            "content": base64.b64encode(content).decode()}
+
+
 def handover_payload(dossier: Dossier) -> dict:
     applicant = dossier.applicant
-    attachments = []
-    for attachment in dossier.attachments.all():
-        with attachment.file.open("rb") as handle:
-            attachments.append({
-                "name": attachment.original_name[:200], "content_type": attachment.content_type,
-                "sha256": attachment.sha256, "component": attachment.component_name[:500],
-                "content": base64.b64encode(handle.read()).decode(),
-            })
+    attachments = [_attachment(attachment) for attachment in dossier.attachments.all()]
     applicant_data = {"full_name": applicant.full_name or applicant.get_username()}
     if applicant.pin:
         applicant_data["pin"] = applicant.pin
@@ -138,14 +141,9 @@ def apply_status_update(message: InboxMessage) -> str:
             return "late"
         official = payload.get("official") or {}
         handler = processing.Handler(name=official.get("name", ""), unit=official.get("unit", ""))
-        path = _path(dossier.status, payload["status"])
-        if not path and dossier.status != payload["status"]:
-            return "impossible"
         try:
-            for status in path:
-                final = status == payload["status"]
-                processing.report_status(dossier, status, system_key=SYSTEM_KEY, handler=handler,
-                                         reason=payload.get("reason", "") if final else "")
+            if not _move(dossier, payload["status"], reason=payload.get("reason", ""), handler=handler):
+                return "impossible"
         except TransitionRefused as refused:  # e.g. a refusal without its reason
             transaction.set_rollback(True)
             return f"refused_{refused.code}"
@@ -160,7 +158,103 @@ def apply_status_update(message: InboxMessage) -> str:
     return "applied"
 
 
-APPLIERS = {MessageType.STATUS_UPDATE: apply_status_update}
+def _own_dossier(message: InboxMessage) -> Dossier | None:
+    """The dossier the message is about, locked, if the sender handles it."""
+    dossier = Dossier.objects.select_for_update().select_related("agency", "applicant").filter(
+        code=message.payload["dossier_code"], processing_system=SYSTEM_KEY).first()
+    if dossier is None or not RemoteState.objects.filter(dossier=dossier, member_id=message.sender_id).exists():
+        return None
+    return dossier
+
+
+def _move(dossier: Dossier, to_status: str, *, reason: str = "", handler: processing.Handler | None = None) -> bool:
+    path = _path(dossier.status, to_status)
+    if not path and dossier.status != to_status:
+        return False
+    for status in path:
+        processing.report_status(dossier, status, system_key=SYSTEM_KEY, handler=handler,
+                                 reason=reason if status == to_status else "")
+    return True
+
+
+def apply_result_delivery(message: InboxMessage) -> str:
+    """The member's signed result: into the applicant's data store, then "result issued"."""
+    from dichvucong.datastore.constants import DocumentType, SignatureStatus
+    from dichvucong.datastore.services import StoreRefused, record_issued_result
+    from dichvucong.results.verification import verify_result_pdf
+
+    payload = message.payload
+    with transaction.atomic():
+        dossier = _own_dossier(message)
+        if dossier is None:
+            return "ignored"
+        document = payload["document"]
+        content = base64.b64decode(document["content"], validate=False)
+        if hashlib.sha256(content).hexdigest() != document["sha256"]:
+            return "bad_document"
+        # The member signs with its own agency certificate: trusted if it chains to our anchors.
+        report = verify_result_pdf(content)
+        if report.code == "not_pdf":
+            return "bad_document"
+        signature = (SignatureStatus.VALID if report.code in ("valid", "unknown_result")
+                     else SignatureStatus.NONE if report.code == "unsigned" else SignatureStatus.INVALID)
+        try:
+            record_issued_result(
+                dossier.applicant, content=content, filename=document["name"], title=payload["title"],
+                document_type=DocumentType.OTHER, issuing_agency=dossier.agency, result_reference=payload["reference"],
+                source_dossier=dossier, signature_status=signature,
+            )
+        except StoreRefused as refused:
+            return f"refused_{refused.code}"
+        record_activity(dossier, kind=ActivityKind.RESULT, actor_kind=Actor.OFFICIAL, reason=payload["title"],
+                        details={"reference": payload["reference"], "signature": signature})
+        if dossier.status != DossierStatus.RESULT_ISSUED and not _move(dossier, DossierStatus.RESULT_ISSUED):
+            transaction.set_rollback(True)
+            return "impossible"
+    return "applied"
+
+
+def apply_supplement_request(message: InboxMessage) -> str:
+    with transaction.atomic():
+        dossier = _own_dossier(message)
+        if dossier is None:
+            return "ignored"
+        try:
+            moved = _move(dossier, DossierStatus.AWAITING_SUPPLEMENT, reason=message.payload["reason"])
+        except TransitionRefused as refused:
+            transaction.set_rollback(True)
+            return f"refused_{refused.code}"
+        if not moved:
+            transaction.set_rollback(True)
+            return "impossible"
+    return "applied"
+
+
+APPLIERS = {
+    MessageType.STATUS_UPDATE: apply_status_update,
+    MessageType.RESULT_DELIVERY: apply_result_delivery,
+    MessageType.SUPPLEMENT_REQUEST: apply_supplement_request,
+}
+
+
+def forward_supplement(*, dossier_id: int, from_status: str, actor_kind: str, event_id: int, reason: str = "",
+                       **_event) -> None:
+    """``dossiers.status_changed`` listener: what the applicant supplied goes to the member
+    handling the dossier (files of the latest round, and the note)."""
+    if from_status != DossierStatus.AWAITING_SUPPLEMENT or actor_kind != Actor.APPLICANT:
+        return
+    dossier = Dossier.objects.filter(pk=dossier_id, processing_system=SYSTEM_KEY).select_related("agency").first()
+    state = RemoteState.objects.filter(dossier_id=dossier_id).select_related("member").first() if dossier else None
+    system = _receiving_system(state.member) if state else None
+    if system is None or not system.may("receive", MessageType.SUPPLEMENT):
+        return
+    latest_round = dossier.attachments.exclude(supplement_round=None).order_by("-supplement_round") \
+        .values_list("supplement_round", flat=True).first()
+    files = [_attachment(a) for a in dossier.attachments.filter(supplement_round=latest_round)] if latest_round else []
+    with transaction.atomic():
+        outbox.send(system, MessageType.SUPPLEMENT, {
+            "dossier_code": dossier.code, "note": reason[:2000], "at": _iso(timezone.now()), "attachments": files,
+        }, correlation_id=dossier.code)
 
 
 def apply(message_id: str) -> str:

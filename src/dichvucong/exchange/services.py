@@ -54,6 +54,7 @@ def receive(token: str) -> tuple[InboxMessage, bool]:
                 token_sha256=opened.token_sha256, token=token.strip(), payload=opened.payload,
             )
             trace.append("verified", **seen)
+            Member.objects.filter(pk=opened.key.system.member_id).update(last_contact_at=timezone.now())
             transaction.on_commit(lambda: _queue_apply(str(opened.message_id)), robust=True)
     except IntegrityError:  # the same message, received concurrently: the other request kept it
         return InboxMessage.objects.get(message_id=opened.message_id), False
