@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     "dossiers-hand-over-pending": {"task": "dossiers.hand_over_pending", "schedule": 300.0},
     "exchange-deliver-pending": {"task": "exchange.deliver_pending", "schedule": 60.0},
     "exchange-apply-pending": {"task": "exchange.apply_pending", "schedule": 60.0},
+    "exchange-watch-connections": {"task": "exchange.watch_connections", "schedule": 300.0},
 }
 # A dossier is "due soon" this many hours before its appointed date (G2).
 BACKOFFICE_DUE_SOON_HOURS = float(os.environ.get("BACKOFFICE_DUE_SOON_HOURS", "24"))
@@ -475,6 +476,9 @@ OIDC_KEY_FILE = Path(os.environ.get("OIDC_KEY_FILE", VAR_DIR / "oidc-signing-key
 EXCHANGE_PORTAL_CODE = os.environ.get("EXCHANGE_PORTAL_CODE", "DVCQG")
 EXCHANGE_KEY_FILE = Path(os.environ.get("EXCHANGE_KEY_FILE", VAR_DIR / "exchange-key.jwk"))
 EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("EXCHANGE_TIMEOUT_SECONDS", "10"))
+# A member is "silent" after this long without a verified message; a backlog above this alerts (H3).
+EXCHANGE_SILENT_MINUTES = float(os.environ.get("EXCHANGE_SILENT_MINUTES", "15"))
+EXCHANGE_BACKLOG_ALERT = int(os.environ.get("EXCHANGE_BACKLOG_ALERT", "100"))
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": "",  # filled by dichvucong.sso.keys at start-up (env or key file)

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from dichvucong.accounts.status import authentication_status
+from dichvucong.exchange import views as exchange_views
 from dichvucong.ops import views as ops_views
 from dichvucong.payments import views as payment_views
 from dichvucong.postal import views as postal_views
@@ -25,6 +26,7 @@ urlpatterns = [
     # Administrators sign in like everyone else (levels, second factors, lockout, audit).
     path("quan-tri/login/", RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)),
     path("quan-tri/trang-thai-xac-thuc/", authentication_status, name="auth-status"),
+    path("quan-tri/giam-sat-lien-thong/", exchange_views.monitor, name="exchange-monitor"),
     path("quan-tri/", admin.site.urls),
     path("oidc/", include("dichvucong.sso.urls", namespace="oauth2_provider")),
     # The payment platform's server-to-server callback: no language, no session.
@@ -38,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("ho-so/", include("dichvucong.dossiers.urls")),
     path("can-bo/", include("dichvucong.backoffice.urls")),
     path("tra-cuu-ho-so/", include("dichvucong.dossiers.lookup_urls")),
+    path("he-thong-ket-noi/", exchange_views.connected_systems, name="connected-systems"),
     path("kho-du-lieu/", include("dichvucong.datastore.urls")),
     path("kiem-tra-ket-qua/", include("dichvucong.results.urls")),
     path("thanh-toan/", include("dichvucong.payments.urls")),

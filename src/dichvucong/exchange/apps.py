@@ -15,3 +15,7 @@ class ExchangeConfig(AppConfig):
         processing.register(RemoteOneStop())
         processing.add_route(route)
         events.subscribe(STATUS_CHANGED, forward_supplement)
+
+        from dichvucong.exchange.metrics import register_once
+
+        register_once()

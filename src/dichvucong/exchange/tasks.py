@@ -23,3 +23,20 @@ def apply(message_id: str) -> str:
 def apply_pending() -> int:
     """Every minute (beat): kept messages not applied yet."""
     return remote.apply_pending()
+
+
+@shared_task(name="exchange.watch_connections", ignore_result=True)
+def watch_connections() -> int:
+    """Every 5 minutes (beat): a member silent too long, or whose backlog grows, is an alert
+    in the log (and the metrics, for the alerting rules of docs/operations)."""
+    import logging
+
+    from dichvucong.exchange.selectors import connections
+
+    alerts = 0
+    for state in connections():
+        if state.alerts:
+            alerts += 1
+            logging.getLogger(__name__).warning("exchange member needs attention: %s %s", state.member.code,
+                                                ",".join(state.alerts))
+    return alerts
