@@ -271,7 +271,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["dichvucong.core.throttling.ClientRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"client": os.environ.get("API_RATE_LIMIT", "600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "client": os.environ.get("API_RATE_LIMIT", "600/min"),
+        "exchange": os.environ.get("EXCHANGE_RATE_LIMIT", "12000/min"),
+    },
     "EXCEPTION_HANDLER": "dichvucong.core.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

@@ -145,7 +145,7 @@ def _action(command: Callable[..., Case]) -> Callable[..., Case]:
 
 
 def _locked(case: Case, step_index: int | None) -> Case:
-    current = Case.objects.select_for_update().select_related("dossier", "agency").get(pk=case.pk)
+    current = Case.objects.select_for_update(of=("self",)).select_related("dossier", "agency").get(pk=case.pk)
     if current.closed_at is not None or current.dossier.status in ENDED:
         raise ActionRefused("closed", "the dossier's processing is over")
     if step_index is not None and current.step_index != step_index:
@@ -568,7 +568,7 @@ def check_deadlines(now: datetime | None = None, *, due_soon_hours: float = 24) 
 
 @transaction.atomic
 def _flag_due_soon(case_id: int, now: datetime) -> int:
-    case = Case.objects.select_for_update().select_related("dossier").get(pk=case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=case_id)
     if case.due_soon_at is not None or case.closed_at is not None:
         return 0
     case.due_soon_at = now
@@ -581,7 +581,7 @@ def _flag_due_soon(case_id: int, now: datetime) -> int:
 
 @transaction.atomic
 def _handle_overdue(case_id: int, now: datetime) -> int:
-    case = Case.objects.select_for_update().select_related("dossier", "agency").get(pk=case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("dossier", "agency").get(pk=case_id)
     if (case.closed_at is not None or case.paused_at is not None or case.due_at is None or case.due_at > now
             or case.step_kind == K.RETURN or case.dossier.status in ENDED | {S.RESULT_ISSUED}):
         return 0

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dichvucong.core.throttling import ExchangeRateThrottle
 from dichvucong.exchange import services
 from dichvucong.exchange.constants import MAX_MESSAGE_BYTES, REFUSAL_HTTP_STATUS, Refusal
 from dichvucong.exchange.envelope import MessageRefused
@@ -41,6 +42,7 @@ _Error = inline_serializer("ExchangeError", {
 class MessagesApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ExchangeRateThrottle]
     parser_classes = [JoseParser]
 
     @extend_schema(

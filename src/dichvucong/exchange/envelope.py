@@ -79,6 +79,15 @@ def schema_for(message_type: str) -> dict:
     return json.loads((SCHEMAS / f"{message_type}.v{SCHEMA_VERSION}.json").read_text())
 
 
+@lru_cache(maxsize=16)
+def _validator(message_type: str) -> jsonschema.protocols.Validator:
+    """Built once per schema: building a validator costs more than using it."""
+    schema = schema_for(message_type)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def seal(
     *, sender: str, receiver: str, message_type: str, payload: dict, signing_key: jwk.JWK,
     encrypt_for: jwk.JWK | None = None, correlation_id: str = "", message_id: uuid.UUID | None = None,
@@ -141,7 +150,7 @@ def open_message(token: str, *, receiver: str, decryption_key: jwk.JWK, now: dat
     seen = {"kid": kid, "sender": str(envelope.get("sender", ""))[:32],
             "message_id": str(envelope.get("message_id", ""))[:64], "type": str(envelope.get("type", ""))[:32]}
     try:
-        jsonschema.validate(envelope, schema_for("envelope"))
+        _validator("envelope").validate(envelope)
     except jsonschema.ValidationError as error:
         raise MessageRefused(Refusal.MALFORMED, error.message[:200], **seen) from error
     if envelope["sender"] != member.code:
@@ -160,7 +169,7 @@ def open_message(token: str, *, receiver: str, decryption_key: jwk.JWK, now: dat
         raise MessageRefused(Refusal.REPLAYED, **seen)
     payload = _payload(envelope, message_type, decryption_key, seen)
     try:
-        jsonschema.validate(payload, schema_for(message_type))
+        _validator(message_type).validate(payload)
     except jsonschema.ValidationError as error:
         raise MessageRefused(Refusal.SCHEMA_VIOLATION, f"{'/'.join(map(str, error.path))}: {error.message}"[:200],
                              **seen) from error

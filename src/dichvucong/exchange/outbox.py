@@ -79,7 +79,7 @@ def deliver(outbox_id: int) -> str:
     """
     lease = timedelta(seconds=float(getattr(settings, "EXCHANGE_TIMEOUT_SECONDS", 10)) + 30)
     with transaction.atomic():
-        message = (OutboxMessage.objects.select_for_update(skip_locked=True).select_related("system__member")
+        message = (OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",)).select_related("system__member")
                    .filter(pk=outbox_id, status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now()).first())
         if message is None:
             return "not_due"

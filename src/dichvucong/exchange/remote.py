@@ -132,7 +132,7 @@ def apply_status_update(message: InboxMessage) -> str:
     """Move the dossier as the member reports; ``applied``, ``late`` or ``ignored`` (not its dossier)."""
     payload = message.payload
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().select_related("agency").filter(
+        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency").filter(
             code=payload["dossier_code"], processing_system=SYSTEM_KEY).first()
         state = RemoteState.objects.select_for_update().filter(dossier=dossier).first() if dossier else None
         if dossier is None or state is None or state.member_id != message.sender_id:
@@ -160,7 +160,7 @@ def apply_status_update(message: InboxMessage) -> str:
 
 def _own_dossier(message: InboxMessage) -> Dossier | None:
     """The dossier the message is about, locked, if the sender handles it."""
-    dossier = Dossier.objects.select_for_update().select_related("agency", "applicant").filter(
+    dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency", "applicant").filter(
         code=message.payload["dossier_code"], processing_system=SYSTEM_KEY).first()
     if dossier is None or not RemoteState.objects.filter(dossier=dossier, member_id=message.sender_id).exists():
         return None

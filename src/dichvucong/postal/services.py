@@ -333,7 +333,7 @@ def _apply_event(event: dict) -> str:
     """One tracking event, from a callback or a status query: recorded once, in the history,
     and applied unless a later one was already (the carrier's sequence decides)."""
     with transaction.atomic():
-        shipment = Shipment.objects.select_for_update().select_related("dossier").filter(
+        shipment = Shipment.objects.select_for_update(of=("self",)).select_related("dossier").filter(
             reference=event["reference"]).first()
         if shipment is None:
             logger.warning("postal callback for an unknown shipment")

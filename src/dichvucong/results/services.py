@@ -147,7 +147,7 @@ def revoke_result(result: IssuedResult, *, reason: str, actor: Any) -> IssuedRes
     reason = " ".join((reason or "").split())
     if not reason:
         raise ResultRefused("no_reason", "a revocation needs a reason")
-    locked = IssuedResult.objects.select_for_update().select_related("agency", "dossier").get(
+    locked = IssuedResult.objects.select_for_update(of=("self",)).select_related("agency", "dossier").get(
         pk=result.pk
     )
     if locked.revoked_at is not None:
