@@ -134,3 +134,21 @@ def test_a_supplement_asked_by_the_province_goes_back_to_it_and_its_result_reach
     stored = StoredDocument.objects.get(owner=citizen, source_dossier=dossier)
     assert stored.result_reference == "KQ-H01-0001" and stored.signature_status == "none"  # this one is unsigned
     assert Member.objects.get(code="H01").last_contact_at is not None
+
+
+def test_a_members_statistics_report_is_kept_and_a_later_one_for_the_period_replaces_it(
+    client, hanoi, django_capture_on_commit_callbacks
+):
+    from dichvucong.exchange.models import MemberStatistics
+
+    def report(received: int, **kwargs) -> str:  # noqa: ANN003
+        return hanoi.message(MessageType.STATISTICS_REPORT, {
+            "period": {"from": "2026-10-01", "to": "2026-10-31"}, "received": received, "resolved": received - 2,
+            "on_time": received - 3, "late": 1}, **kwargs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, report(120))
+        post(client, report(125))
+        post(client, report(99, now=timezone.now() - timezone.timedelta(minutes=2)))  # an older report, late
+    figures = MemberStatistics.objects.get(member__code="H01")
+    assert (figures.received, figures.resolved, figures.on_time) == (125, 123, 122)

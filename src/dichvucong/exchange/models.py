@@ -179,3 +179,26 @@ class RemoteState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.last_sequence}"
+
+
+class MemberStatistics(models.Model):
+    """What a member reported for a period (``statistics_report``); a later report for the
+    same period replaces the earlier one."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="statistics")
+    period_from = models.DateField()
+    period_to = models.DateField()
+    received = models.PositiveIntegerField()
+    resolved = models.PositiveIntegerField()
+    on_time = models.PositiveIntegerField(null=True, blank=True)
+    late = models.PositiveIntegerField(null=True, blank=True)
+    online = models.PositiveIntegerField(null=True, blank=True)
+    message_id = models.UUIDField()  # the report it came from (the trace has its journey)
+    reported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "period_from", "period_to"],
+                                               name="one_report_per_member_period")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.period_from}–{self.period_to}"

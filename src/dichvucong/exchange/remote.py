@@ -230,7 +230,31 @@ def apply_supplement_request(message: InboxMessage) -> str:
     return "applied"
 
 
+def apply_statistics_report(message: InboxMessage) -> str:
+    """A member's figures for a period, kept for the statistics (I); the latest report wins."""
+    from datetime import date
+
+    from dichvucong.exchange.models import MemberStatistics
+
+    payload = message.payload
+    period_from, period_to = date.fromisoformat(payload["period"]["from"]), date.fromisoformat(payload["period"]["to"])
+    if period_to < period_from:
+        return "bad_period"
+    earlier = MemberStatistics.objects.filter(member_id=message.sender_id, period_from=period_from,
+                                              period_to=period_to).first()
+    if earlier is not None and earlier.reported_at > message.sent_at:
+        return "late"
+    MemberStatistics.objects.update_or_create(
+        member_id=message.sender_id, period_from=period_from, period_to=period_to,
+        defaults={"received": payload["received"], "resolved": payload["resolved"], "on_time": payload.get("on_time"),
+                  "late": payload.get("late"), "online": payload.get("online"), "message_id": message.message_id,
+                  "reported_at": message.sent_at},
+    )
+    return "applied"
+
+
 APPLIERS = {
+    MessageType.STATISTICS_REPORT: apply_statistics_report,
     MessageType.STATUS_UPDATE: apply_status_update,
     MessageType.RESULT_DELIVERY: apply_result_delivery,
     MessageType.SUPPLEMENT_REQUEST: apply_supplement_request,
