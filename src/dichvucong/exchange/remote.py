@@ -132,21 +132,16 @@ def apply_status_update(message: InboxMessage) -> str:
     """Move the dossier as the member reports; ``applied``, ``late`` or ``ignored`` (not its dossier)."""
     payload = message.payload
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency").filter(
-            code=payload["dossier_code"], processing_system=SYSTEM_KEY).first()
-        state = RemoteState.objects.select_for_update().filter(dossier=dossier).first() if dossier else None
-        if dossier is None or state is None or state.member_id != message.sender_id:
+        dossier, state = _own_dossier(message)
+        if dossier is None:
             return "ignored"
         if payload["sequence"] <= state.last_sequence:
             return "late"
         official = payload.get("official") or {}
         handler = processing.Handler(name=official.get("name", ""), unit=official.get("unit", ""))
-        try:
-            if not _move(dossier, payload["status"], reason=payload.get("reason", ""), handler=handler):
-                return "impossible"
-        except TransitionRefused as refused:  # e.g. a refusal without its reason
-            transaction.set_rollback(True)
-            return f"refused_{refused.code}"
+        failed = _move(dossier, payload["status"], reason=payload.get("reason", ""), handler=handler)
+        if failed:
+            return failed
         if payload.get("due_at"):
             due = datetime.fromisoformat(payload["due_at"])
             if due != dossier.due_at:
@@ -158,23 +153,30 @@ def apply_status_update(message: InboxMessage) -> str:
     return "applied"
 
 
-def _own_dossier(message: InboxMessage) -> Dossier | None:
-    """The dossier the message is about, locked, if the sender handles it."""
+def _own_dossier(message: InboxMessage) -> tuple[Dossier | None, RemoteState | None]:
+    """The dossier the message is about and its state, locked, if the sender handles it."""
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency", "applicant").filter(
         code=message.payload["dossier_code"], processing_system=SYSTEM_KEY).first()
-    if dossier is None or not RemoteState.objects.filter(dossier=dossier, member_id=message.sender_id).exists():
-        return None
-    return dossier
+    state = RemoteState.objects.select_for_update().filter(dossier=dossier).first() if dossier else None
+    if state is None or state.member_id != message.sender_id:
+        return None, None
+    return dossier, state
 
 
-def _move(dossier: Dossier, to_status: str, *, reason: str = "", handler: processing.Handler | None = None) -> bool:
+def _move(dossier: Dossier, to_status: str, *, reason: str = "", handler: processing.Handler | None = None) -> str:
+    """Take the dossier to ``to_status``: "" when done, else why not (the transaction then rolls back)."""
     path = _path(dossier.status, to_status)
     if not path and dossier.status != to_status:
-        return False
-    for status in path:
-        processing.report_status(dossier, status, system_key=SYSTEM_KEY, handler=handler,
-                                 reason=reason if status == to_status else "")
-    return True
+        transaction.set_rollback(True)
+        return "impossible"
+    try:
+        for status in path:
+            processing.report_status(dossier, status, system_key=SYSTEM_KEY, handler=handler,
+                                     reason=reason if status == to_status else "")
+    except TransitionRefused as refused:  # e.g. a refusal without its reason
+        transaction.set_rollback(True)
+        return f"refused_{refused.code}"
+    return ""
 
 
 def apply_result_delivery(message: InboxMessage) -> str:
@@ -185,7 +187,7 @@ def apply_result_delivery(message: InboxMessage) -> str:
 
     payload = message.payload
     with transaction.atomic():
-        dossier = _own_dossier(message)
+        dossier, _state = _own_dossier(message)
         if dossier is None:
             return "ignored"
         document = payload["document"]
@@ -208,26 +210,19 @@ def apply_result_delivery(message: InboxMessage) -> str:
             return f"refused_{refused.code}"
         record_activity(dossier, kind=ActivityKind.RESULT, actor_kind=Actor.OFFICIAL, reason=payload["title"],
                         details={"reference": payload["reference"], "signature": signature})
-        if dossier.status != DossierStatus.RESULT_ISSUED and not _move(dossier, DossierStatus.RESULT_ISSUED):
-            transaction.set_rollback(True)
-            return "impossible"
+        if dossier.status != DossierStatus.RESULT_ISSUED:
+            failed = _move(dossier, DossierStatus.RESULT_ISSUED)
+            if failed:
+                return failed
     return "applied"
 
 
 def apply_supplement_request(message: InboxMessage) -> str:
     with transaction.atomic():
-        dossier = _own_dossier(message)
+        dossier, _state = _own_dossier(message)
         if dossier is None:
             return "ignored"
-        try:
-            moved = _move(dossier, DossierStatus.AWAITING_SUPPLEMENT, reason=message.payload["reason"])
-        except TransitionRefused as refused:
-            transaction.set_rollback(True)
-            return f"refused_{refused.code}"
-        if not moved:
-            transaction.set_rollback(True)
-            return "impossible"
-    return "applied"
+        return _move(dossier, DossierStatus.AWAITING_SUPPLEMENT, reason=message.payload["reason"]) or "applied"
 
 
 def apply_statistics_report(message: InboxMessage) -> str:

@@ -10,22 +10,9 @@ All are hex HMAC-SHA256 with the shared secret, over different messages:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-
-def sign(secret: str, message: bytes) -> str:
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def signatures_match(expected: str, given: str) -> bool:
-    """Constant-time comparison; hex case does not matter."""
-    return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
-
-
-def request_message(timestamp: str, method: str, path: str, body: bytes) -> bytes:
-    return f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
+from simulators.common import sign
 
 
 def body_message(timestamp: str, body: bytes) -> bytes:

@@ -36,7 +36,6 @@ payments. State lives in the cache (``ledger``); callbacks are in ``callbacks``.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
@@ -58,13 +57,12 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from simulators.common import error, fault_switch, outbox_view
+from simulators.common import check_signed_request, error, fault_switch, outbox_view, signed_api
 
 from . import callbacks, ledger
-from .signing import body_message, request_message, sign, signatures_match, signed_return_url
+from .signing import body_message, sign, signed_return_url
 
 MAX_AMOUNT = 10_000_000_000
-MAX_CLOCK_SKEW_SECONDS = 300
 DEFAULT_EXPIRES_IN = 900
 MAX_EXPIRES_IN = 7 * 24 * 3600
 MAX_URL_LENGTH = 2000
@@ -91,54 +89,15 @@ def _authenticate(request: HttpRequest) -> str | JsonResponse:
     merchant_id = request.headers.get("X-Merchant-Id", "")
     if merchant_id not in getattr(settings, "SIM_PAYMENTS_MERCHANTS", {"DVC-PORTAL"}):
         return error(401, "unknown_merchant", "X-Merchant-Id names no merchant of this platform.")
-    timestamp = request.headers.get("X-Timestamp", "")
-    given = request.headers.get("X-Signature", "")
-    expected = sign(
-        callbacks.platform_secret(),
-        request_message(timestamp, request.method or "", request.get_full_path(), request.body),
-    )
-    if not timestamp or not given or not signatures_match(expected, given):
-        return error(401, "bad_signature", "Missing or wrong X-Timestamp or X-Signature.")
-    try:
-        skew = abs(time.time() - int(timestamp))
-    except ValueError:
-        skew = float("inf")
-    if skew > MAX_CLOCK_SKEW_SECONDS:
-        return error(401, "stale_request", "X-Timestamp is more than 300 s from our clock.")
-    return merchant_id
+    return check_signed_request(request, secret=callbacks.platform_secret()) or merchant_id
 
 
 def merchant_api(method: str) -> Callable[[Handler], Handler]:
     """What every ``v1/`` call goes through: method, merchant signature, the timeout fault.
-
-    The handler gets the merchant id and the fault mode of the moment the call arrived. Under
-    ``timeout`` the call is carried out and then answered late, as when a platform did the
-    work but its answer was lost: the caller's retry must be idempotent.
-    """
-
-    def decorate(handler: Handler) -> Handler:
-        @csrf_exempt
-        @require_http_methods([method])
-        @functools.wraps(handler)
-        def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            fault = ledger.fault_mode()
-            merchant = _authenticate(request)
-            if isinstance(merchant, HttpResponse):
-                response: HttpResponse = merchant
-            else:
-                try:
-                    response = handler(request, merchant, *args, fault=fault, **kwargs)
-                except ledger.Refusal as exc:
-                    response = error(exc.status, exc.code, exc.message)
-            if fault == "timeout":
-                # Read now, not at import: tests shorten it per test.
-                time.sleep(float(getattr(settings, "SIM_PAYMENTS_TIMEOUT_SECONDS", 30)))
-            response["Cache-Control"] = "no-store"
-            return response
-
-        return view
-
-    return decorate
+    The handler gets the merchant id and the fault mode of the moment the call arrived."""
+    return signed_api(method, authenticate=_authenticate, fault_mode=ledger.fault_mode, refusal=ledger.Refusal,
+                      timeout_seconds=lambda: float(getattr(settings, "SIM_PAYMENTS_TIMEOUT_SECONDS", 30)),
+                      pass_fault=True)
 
 
 def _json_object(request: HttpRequest) -> dict[str, Any]:

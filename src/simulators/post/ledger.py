@@ -7,8 +7,6 @@ under one module lock (enough for the threads of one process).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import threading
 import time
@@ -55,14 +53,6 @@ def now() -> str:
 
 def secret() -> str:
     return getattr(settings, "SIM_POST_SECRET", "sim-post-secret")
-
-
-def sign(key: str, message: bytes) -> str:
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
-
-
-def signatures_match(expected: str, given: str) -> bool:
-    return hmac.compare_digest(expected.encode(), given.strip().lower().encode("utf-8", "replace"))
 
 
 # --- fault and outbox ---------------------------------------------------------------------

@@ -15,7 +15,6 @@ shipment one step (or to ``status``) and sends the signed tracking callback to i
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -31,13 +30,19 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from simulators.common import error, fault_switch, outbox_view
+from simulators.common import (
+    check_signed_request,
+    error,
+    fault_switch,
+    outbox_view,
+    sign,
+    signed_api,
+)
 
 from . import ledger
 
 logger = logging.getLogger(__name__)
 
-MAX_CLOCK_SKEW_SECONDS = 300
 ANSWER_TIMEOUT_SECONDS = 10.0
 # Pauses before each delivery attempt: the carrier retries until it gets a 2xx, then gives up.
 RETRY_PAUSES: tuple[float, ...] = (0.2, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -50,47 +55,14 @@ def _authenticate(request: HttpRequest) -> str | JsonResponse:
     account = request.headers.get("X-Account-Id", "")
     if account not in getattr(settings, "SIM_POST_ACCOUNTS", {"DVC-PORTAL"}):
         return error(401, "unknown_account", "X-Account-Id names no account of this carrier.")
-    timestamp, given = request.headers.get("X-Timestamp", ""), request.headers.get("X-Signature", "")
-    message = f"{timestamp}\n{(request.method or '').upper()}\n{request.get_full_path()}\n".encode() + request.body
-    if not timestamp or not given or not ledger.signatures_match(ledger.sign(ledger.secret(), message), given):
-        return error(401, "bad_signature", "Missing or wrong X-Timestamp or X-Signature.")
-    try:
-        skew = abs(time.time() - int(timestamp))
-    except ValueError:
-        skew = float("inf")
-    if skew > MAX_CLOCK_SKEW_SECONDS:
-        return error(401, "stale_request", "X-Timestamp is more than 300 s from our clock.")
-    return account
+    return check_signed_request(request, secret=ledger.secret()) or account
 
 
 def carrier_api(method: str) -> Callable[[Handler], Handler]:
-    """Method, signature and the faults of the API: ``server_error`` answers 500 and does
-    nothing; ``timeout`` does the work and answers late (the answer is lost to the caller)."""
-
-    def decorate(handler: Handler) -> Handler:
-        @csrf_exempt
-        @require_http_methods([method])
-        @functools.wraps(handler)
-        def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            fault = ledger.fault_mode()
-            if fault == "server_error":
-                return error(500, "internal_error", "The carrier's system failed.")
-            account = _authenticate(request)
-            if isinstance(account, HttpResponse):
-                response: HttpResponse = account
-            else:
-                try:
-                    response = handler(request, account, *args, **kwargs)
-                except ledger.Refusal as refusal:
-                    response = error(refusal.status, refusal.code, refusal.message)
-            if fault == "timeout":
-                time.sleep(float(getattr(settings, "SIM_POST_TIMEOUT_SECONDS", 30)))
-            response["Cache-Control"] = "no-store"
-            return response
-
-        return view
-
-    return decorate
+    """Method, signature and the faults of the carrier's API (``server_error``, ``timeout``)."""
+    return signed_api(method, authenticate=_authenticate, fault_mode=ledger.fault_mode, refusal=ledger.Refusal,
+                      timeout_seconds=lambda: float(getattr(settings, "SIM_POST_TIMEOUT_SECONDS", 30)),
+                      server_error="The carrier's system failed.")
 
 
 def _json_object(request: HttpRequest) -> dict[str, Any]:
@@ -195,7 +167,7 @@ def _entry(record: dict[str, Any], event: dict[str, Any], *, key: str) -> dict[s
     timestamp = str(int(time.time()))
     return {"url": record["notify_url"], "body": body, "headers": {
         "Content-Type": "application/json", "X-Timestamp": timestamp,
-        "X-Signature": ledger.sign(key, f"{timestamp}\n".encode() + body.encode()),
+        "X-Signature": sign(key, f"{timestamp}\n".encode() + body.encode()),
     }}
 
 
