@@ -17,11 +17,23 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# One province's one-stop system (Đắk Lắk), a separate process and a member of the exchange.
+ONESTOP_PORT ?= 8101
+ONESTOP_DIR := var/onestop/H66
+ONESTOP_URL := http://127.0.0.1:$(ONESTOP_PORT)/lien-thong
+
 run: $(BIN)/.installed
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) bootstrap_demo
+	$(BIN)/python -m simulators.onestop init --data-dir $(ONESTOP_DIR) --code H66 >/dev/null
+	$(MANAGE) exchange_member --code H66 --name "Tỉnh Đắk Lắk" --kind province --agency 000.00.00.H66 \
+		--endpoint $(ONESTOP_URL)/thong-diep --token-endpoint $(ONESTOP_URL)/token --key-file $(ONESTOP_DIR)/public.jwk.json
 	@echo "Serving the portal on $(PUBLIC_BASE_URL)/ (simulators under /sim/); open it by that name"
-	DEBUG=$${DEBUG:-1} $(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Đắk Lắk's one-stop system on http://127.0.0.1:$(ONESTOP_PORT)/control/state (steps every 20 s)"
+	$(BIN)/python -m simulators.onestop serve --code H66 --name "Hệ thống một cửa điện tử tỉnh Đắk Lắk" \
+		--agency-code 000.00.00.H66 --port $(ONESTOP_PORT) --data-dir $(ONESTOP_DIR) --portal-url $(PUBLIC_BASE_URL) \
+		--ca-url $(PUBLIC_BASE_URL)/sim/ca/ --step-seconds 20 & ONESTOP=$$!; trap "kill $$ONESTOP" EXIT INT TERM; \
+	DEBUG=$${DEBUG:-1} INPROCESS_BEAT='exchange.*,dossiers.hand_over_pending' $(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests benchmarks

@@ -6,8 +6,9 @@ The path: ``outbox.send`` seals a ``status_update`` (JWS ES256 over a JWE for th
 and writes it in the outbox; ``outbox.deliver`` claims it and posts it over HTTP to a
 production-like server (gunicorn, PostgreSQL, Redis); the server verifies it (the 13 checks),
 keeps it in the inbox, writes the trace, and applies it (Celery eager: in the request) before
-answering 202. The receiver is the portal itself, registered as a member with its own public
-key (a loopback member), so both ends are the real code.
+answering 202; every post carries a bearer token from the token endpoint (client credentials,
+private_key_jwt; kept until it expires). The receiver is the portal itself, registered as a
+member with its own public key (a loopback member), so both ends are the real code.
 
 Printed: messages per second and p50/p95/p99 of the end-to-end delay (send → delivered) with
 BENCH_CLIENTS senders in parallel; then the cost of the cryptography alone in one process
@@ -156,7 +157,8 @@ def main() -> int:
     }
     port = http_load._free_port()
     base = f"http://127.0.0.1:{port}"
-    MemberSystem.objects.filter(pk=data["system_id"]).update(endpoint=f"{base}/api/v1/lien-thong/thong-diep")
+    MemberSystem.objects.filter(pk=data["system_id"]).update(endpoint=f"{base}/api/v1/lien-thong/thong-diep",
+                                                              token_endpoint=f"{base}/api/v1/lien-thong/token")
     log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-exchange-", suffix=".log", delete=False)  # noqa: SIM115
     server = http_load.start_server(env, port, log)
     try:

@@ -482,6 +482,7 @@ EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("EXCHANGE_TIMEOUT_SECONDS", "10"
 # A member is "silent" after this long without a verified message; a backlog above this alerts (H3).
 EXCHANGE_SILENT_MINUTES = float(os.environ.get("EXCHANGE_SILENT_MINUTES", "15"))
 EXCHANGE_BACKLOG_ALERT = int(os.environ.get("EXCHANGE_BACKLOG_ALERT", "100"))
+EXCHANGE_KEY_EXPIRY_WARN_DAYS = int(os.environ.get("EXCHANGE_KEY_EXPIRY_WARN_DAYS", "30"))
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": "",  # filled by dichvucong.sso.keys at start-up (env or key file)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("quan-tri/login/", RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)),
     path("quan-tri/trang-thai-xac-thuc/", authentication_status, name="auth-status"),
     path("quan-tri/giam-sat-lien-thong/", exchange_views.monitor, name="exchange-monitor"),
+    path("quan-tri/lien-thong/", include("dichvucong.exchange.admin_urls")),
     path("quan-tri/", admin.site.urls),
     path("oidc/", include("dichvucong.sso.urls", namespace="oauth2_provider")),
     # The payment platform's server-to-server callback: no language, no session.

@@ -29,7 +29,7 @@ def test_concurrent_workers_deliver_every_message_of_one_member_once(committed, 
         from dichvucong.exchange.models import Member, MemberKey, MemberSystem, OutboxMessage
 
         member = Member.objects.create(code="RACE", name="Race", kind="province")
-        system = MemberSystem.objects.create(member=member, name="Một cửa", endpoint=receiver.url,
+        system = MemberSystem.objects.create(member=member, name="Một cửa", endpoint=receiver.url, token_endpoint=receiver.token_url,
                                              may_receive=["heartbeat", "status_update"])
         key = jwk.JWK.generate(kty="EC", crv="P-256", kid="race-1")
         MemberKey.objects.create(system=system, kid="race-1", public_jwk=json.loads(key.export_public()))

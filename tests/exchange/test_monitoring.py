@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -50,3 +52,37 @@ def test_the_metrics_carry_each_members_backlog_and_availability(client, provinc
     metrics = client.get("/metrics").content.decode()
     assert 'dvc_exchange_outbox_pending{member="H26"} 1.0' in metrics
     assert 'dvc_exchange_member_available{member="H26"} 0.0' in metrics  # never heard from yet
+
+
+def test_a_key_expiring_soon_raises_an_alert_on_the_monitor_and_in_the_metrics(client, province, admin, settings):  # noqa: F811
+    from datetime import timedelta
+
+    from dichvucong.exchange import selectors
+    from dichvucong.exchange.models import MemberKey
+
+    def state():  # noqa: ANN202
+        return next(c for c in selectors.connections() if c.member.code == "H26")
+
+    assert state().key_expires_at is None and "key_expiring" not in state().alerts
+    assert 'dvc_exchange_key_expiry_days{member="H26"}' not in client.get("/metrics").content.decode()  # no series
+    MemberKey.objects.filter(pk=province.registered.pk).update(expires_at=timezone.now() + timedelta(days=60))
+    assert state().key_expires_at is not None and "key_expiring" not in state().alerts
+    # The earliest active key counts: a newer key expiring sooner raises it; a revoked one does not.
+    soon = Province(admin, code="H27").registered
+    MemberKey.objects.filter(pk=soon.pk).update(system=province.system, expires_at=timezone.now() + timedelta(days=10))
+    assert "key_expiring" in state().alerts
+    metrics = client.get("/metrics").content.decode()
+    days = re.search(r'^dvc_exchange_key_expiry_days\{member="H26"\} (\S+)$', metrics, re.MULTILINE)
+    assert days is not None and 9.99 < float(days.group(1)) <= 10
+    settings.EXCHANGE_KEY_EXPIRY_WARN_DAYS = 7
+    assert "key_expiring" not in state().alerts
+    MemberKey.objects.filter(pk=soon.pk).update(status="revoked")
+    settings.EXCHANGE_KEY_EXPIRY_WARN_DAYS = 90
+    assert "key_expiring" in state().alerts  # the 60-day key, within 90 days
+    MemberKey.objects.filter(pk=province.registered.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    assert state().key_expiring  # already past
+
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    sign_in_at_level(client, superuser, 2)
+    page = client.get("/quan-tri/giam-sat-lien-thong/").content.decode()
+    assert "Khóa hết hạn" in page and "key_expiring" in page and "đã hết hạn" in page

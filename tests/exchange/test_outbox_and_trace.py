@@ -31,7 +31,7 @@ CODE = STATUS["dossier_code"]
 
 @pytest.fixture
 def member(province, receiver):  # noqa: F811
-    MemberSystem.objects.filter(pk=province.system.pk).update(endpoint=receiver.url)
+    MemberSystem.objects.filter(pk=province.system.pk).update(endpoint=receiver.url, token_endpoint=receiver.token_url)
     province.system.refresh_from_db()
     return province
 

@@ -4,19 +4,27 @@ the member's status updates move it, in the member's order (G1, H1)."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 from jwcrypto import jwk
 
-from dichvucong.catalog.models import Agency
+from dichvucong.catalog.models import Agency, Procedure
 from dichvucong.dossiers.constants import DossierStatus
 from dichvucong.exchange.constants import MessageType
 from dichvucong.exchange.envelope import open_message
-from dichvucong.exchange.models import Member, MemberKey, MemberSystem, OutboxMessage, RemoteState
+from dichvucong.exchange.models import (
+    Member,
+    MemberKey,
+    MemberProcedure,
+    MemberSystem,
+    OutboxMessage,
+    RemoteState,
+)
 from tests.accounts.factories import verified_citizen
-from tests.backoffice.conftest import submitted_dossier
+from tests.backoffice.conftest import FREE_PROCEDURE, submitted_dossier
 from tests.exchange.test_messages import Province, admin, post  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +37,15 @@ def hanoi(admin, receiver, settings, tmp_path):  # noqa: F811
     province = Province(admin, code="H01")
     Member.objects.filter(pk=province.member.pk).update(
         agency=Agency.objects.filter(level="province", province_code=1).order_by("code").first())
-    MemberSystem.objects.filter(pk=province.system.pk).update(endpoint=receiver.url)
+    MemberSystem.objects.filter(pk=province.system.pk).update(endpoint=receiver.url, token_endpoint=receiver.token_url)
+    publish(province, FREE_PROCEDURE)
     return province
+
+
+def publish(province, code: str) -> None:  # noqa: ANN001
+    """The province lists the procedure (as its catalog_sync would: tests of that are in test_catalog_sync)."""
+    MemberProcedure.objects.create(member=province.member, procedure=Procedure.objects.get(code=code),
+                                   published_at=timezone.now(), message_id=uuid.uuid4())
 
 
 def _update(province, sequence: int, status: str, code: str, **extra) -> str:  # noqa: ANN001

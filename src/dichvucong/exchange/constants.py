@@ -3,6 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Personal data travels encrypted for its receiver (JWE), always; see protocol.py.
+from dichvucong.exchange.protocol import (  # noqa: F401 - re-exported
+    MAX_CLOCK_SKEW_SECONDS,
+    PERSONAL_DATA_TYPES,
+    SCHEMA_VERSION,
+)
+
 
 class MemberKind(models.TextChoices):
     PORTAL = "portal", _("Cổng Dịch vụ công")
@@ -32,19 +39,13 @@ class MessageType(models.TextChoices):
     HEARTBEAT = "heartbeat", _("Kiểm tra kết nối")
 
 
-# Payloads that carry personal data travel encrypted for their receiver (JWE), always.
-PERSONAL_DATA_TYPES = frozenset({
-    MessageType.DOSSIER_HANDOVER, MessageType.STATUS_UPDATE, MessageType.RESULT_DELIVERY,
-    MessageType.SUPPLEMENT_REQUEST, MessageType.SUPPLEMENT,
-})
-SCHEMA_VERSION = "1"
-MAX_CLOCK_SKEW_SECONDS = 300
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024
 
 
 class Refusal(models.TextChoices):
     """Why a message is refused; each is answered with its HTTP status (docs/exchange.md)."""
 
+    INVALID_TOKEN = "invalid_token", _("Lời gọi không có mã truy cập hợp lệ")
     MALFORMED = "malformed", _("Không đọc được thông điệp")
     UNKNOWN_KEY = "unknown_key", _("Khóa ký không được đăng ký")
     KEY_REVOKED = "key_revoked", _("Khóa ký đã bị thu hồi")
@@ -61,7 +62,8 @@ class Refusal(models.TextChoices):
 
 
 REFUSAL_HTTP_STATUS = {
-    Refusal.MALFORMED: 400, Refusal.UNKNOWN_KEY: 401, Refusal.KEY_REVOKED: 401, Refusal.SENDER_SUSPENDED: 403,
+    Refusal.INVALID_TOKEN: 401, Refusal.MALFORMED: 400, Refusal.UNKNOWN_KEY: 401, Refusal.KEY_REVOKED: 401,
+    Refusal.SENDER_SUSPENDED: 403,
     Refusal.BAD_SIGNATURE: 401, Refusal.SENDER_MISMATCH: 401, Refusal.NOT_FOR_US: 421, Refusal.NOT_ALLOWED: 403,
     Refusal.STALE: 400, Refusal.REPLAYED: 409, Refusal.NOT_ENCRYPTED: 400, Refusal.UNDECRYPTABLE: 400,
     Refusal.SCHEMA_VIOLATION: 422,

@@ -9,7 +9,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 NAMES = ("dvc_exchange_outbox_pending", "dvc_exchange_dead_letters", "dvc_exchange_seconds_since_contact",
-         "dvc_exchange_member_available")
+         "dvc_exchange_member_available", "dvc_exchange_key_expiry_days")
 
 
 class ConnectionsCollector(Collector):
@@ -31,6 +31,9 @@ class ConnectionsCollector(Collector):
         silence = GaugeMetricFamily("dvc_exchange_seconds_since_contact", "Seconds since the last verified message",
                                     labels=["member"])
         up = GaugeMetricFamily("dvc_exchange_member_available", "1 if active and not silent", labels=["member"])
+        expiry = GaugeMetricFamily("dvc_exchange_key_expiry_days",
+                                   "Days until the member's first active key expires (negative once past)",
+                                   labels=["member"])
         for state in states:
             code = state.member.code
             pending.add_metric([code], state.pending)
@@ -38,7 +41,9 @@ class ConnectionsCollector(Collector):
             if state.last_contact_at is not None:
                 silence.add_metric([code], (now - state.last_contact_at).total_seconds())
             up.add_metric([code], 1 if state.available else 0)
-        yield from (pending, dead, silence, up)
+            if state.key_expires_at is not None:  # no expiry registered: no series, not a false "0 days"
+                expiry.add_metric([code], (state.key_expires_at - now).total_seconds() / 86400)
+        yield from (pending, dead, silence, up, expiry)
 
 
 _registered = False

@@ -36,6 +36,9 @@ class MemberSystem(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="systems")
     name = models.CharField(max_length=200)
     endpoint = models.URLField(blank=True)
+    # Where the portal gets a bearer token for calling ``endpoint`` (OAuth 2.0 client
+    # credentials, private_key_jwt signed by the portal's key).
+    token_endpoint = models.URLField(blank=True)
     may_send = models.JSONField(default=list, blank=True)
     may_receive = models.JSONField(default=list, blank=True)
 
@@ -58,6 +61,9 @@ class MemberKey(models.Model):
     public_jwk = models.JSONField()
     status = models.CharField(max_length=16, choices=KeyStatus.choices, default=KeyStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the key must be replaced by (its certificate's notAfter, or the agreed rotation
+    # date); the monitor warns ahead of it (H3).
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -202,3 +208,22 @@ class MemberStatistics(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.period_from}–{self.period_to}"
+
+
+class MemberProcedure(models.Model):
+    """A procedure a member published (``catalog_sync``): it is in the national catalog, and
+    dossiers of it at the member's agencies go to the member's one-stop system (A3, H1)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="procedures")
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("catalog.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    online = models.BooleanField(default=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField()  # the catalog message's timestamp: a late older one changes nothing
+    message_id = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "procedure"], name="one_listing_per_member_procedure")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.procedure_id}"

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwk
 
-from dichvucong.exchange import trace
+from dichvucong.exchange import auth, trace
 from dichvucong.exchange.constants import PERSONAL_DATA_TYPES, KeyStatus
 from dichvucong.exchange.envelope import seal, token_digest
 from dichvucong.exchange.keys import portal_key
@@ -110,14 +110,21 @@ def _post(message: OutboxMessage) -> tuple[str, str]:
     endpoint = message.system.endpoint
     if not endpoint:
         return "retry", "no endpoint registered"
+    timeout = float(getattr(settings, "EXCHANGE_TIMEOUT_SECONDS", 10))
     try:
-        answer = httpx.post(endpoint, content=message.token, headers={"Content-Type": "application/jose"},
-                            timeout=float(getattr(settings, "EXCHANGE_TIMEOUT_SECONDS", 10)))
+        bearer = auth.bearer_for(message.system, timeout=timeout)
+        answer = httpx.post(endpoint, content=message.token, timeout=timeout, headers={
+            "Content-Type": "application/jose", "Authorization": f"Bearer {bearer}"})
+    except auth.TokenRefused as refused:  # the member's side to mend, or ours to register: try again later
+        return "retry", f"token {refused.status} {refused.error}"
     except httpx.HTTPError as error:
         return "retry", type(error).__name__
     if answer.status_code in (200, 201, 202):
         return "delivered", ""
     code = _error_code(answer)
+    if answer.status_code == 401 and code == "invalid_token":  # expired early, or the member restarted
+        auth.forget_bearer(message.system)
+        return "retry", f"{answer.status_code} {code}"
     if 400 <= answer.status_code < 500 and answer.status_code not in RETRYABLE_CLIENT_ERRORS:
         return "dead", f"{answer.status_code} {code}"
     return "retry", f"{answer.status_code} {code}"

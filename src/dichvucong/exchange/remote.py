@@ -1,7 +1,8 @@
 """Members' one-stop systems as processing systems (G1, H1).
 
-A dossier of an agency a member answers for (its own agency, or for a province member any
-agency of that province) goes to the member by the exchange: ``RemoteOneStop.hand_over``
+A dossier of a procedure a member published (``catalog_sync``), at an agency the member
+answers for (its own agency, or for a province member any agency of that province), goes to
+the member by the exchange: ``RemoteOneStop.hand_over``
 puts a ``dossier_handover`` in the outbox. What the member reports back (``status_update``)
 moves the dossier through ``dossiers.processing``, in the member's order: each update carries
 a sequence, and one older than the last applied is recorded but changes nothing.
@@ -24,23 +25,26 @@ from dichvucong.dossiers.history import record_activity
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.state_machine import TRANSITIONS, TransitionRefused
 from dichvucong.exchange import outbox, trace
-from dichvucong.exchange.constants import MemberKind, MemberStatus, MessageType
-from dichvucong.exchange.models import InboxMessage, Member, MemberSystem, RemoteState
+from dichvucong.exchange.catalog_sync import answers_for, apply_catalog_sync
+from dichvucong.exchange.constants import MemberStatus, MessageType
+from dichvucong.exchange.models import (
+    InboxMessage,
+    Member,
+    MemberProcedure,
+    MemberSystem,
+    RemoteState,
+)
 
 logger = logging.getLogger(__name__)
 SYSTEM_KEY = "exchange"
 
 
 def member_for(dossier: Dossier) -> Member | None:
-    """The active member answering for the dossier's agency, if any."""
-    agency = dossier.agency
-    members = Member.objects.filter(status=MemberStatus.ACTIVE, agency__isnull=False).select_related("agency")
-    own = members.filter(agency=agency).first()
-    if own is not None:
-        return own
-    if agency.province_code is None:
-        return None
-    return members.filter(kind=MemberKind.PROVINCE, agency__province_code=agency.province_code).first()
+    """The active member that published the dossier's procedure (``catalog_sync``) and
+    answers for the dossier's agency, if any."""
+    listings = MemberProcedure.objects.filter(procedure_id=dossier.procedure_id, member__status=MemberStatus.ACTIVE) \
+        .select_related("member__agency").order_by("member__code")
+    return next((listing.member for listing in listings if answers_for(listing.member, dossier.agency)), None)
 
 
 def _receiving_system(member: Member) -> MemberSystem | None:
@@ -249,6 +253,7 @@ def apply_statistics_report(message: InboxMessage) -> str:
 
 
 APPLIERS = {
+    MessageType.CATALOG_SYNC: apply_catalog_sync,
     MessageType.STATISTICS_REPORT: apply_statistics_report,
     MessageType.STATUS_UPDATE: apply_status_update,
     MessageType.RESULT_DELIVERY: apply_result_delivery,

@@ -5,30 +5,43 @@ every change audited."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jwcrypto import jwk
+from jwcrypto.common import JWException
 
 from dichvucong.accounts import audit
-from dichvucong.exchange import trace
+from dichvucong.exchange import auth, trace
 from dichvucong.exchange.constants import MAX_MESSAGE_BYTES, KeyStatus, MemberStatus, Refusal
 from dichvucong.exchange.envelope import MessageRefused, open_message, token_digest
 from dichvucong.exchange.keys import portal_key
 from dichvucong.exchange.models import InboxMessage, Member, MemberKey, MemberSystem, RefusedMessage
+from dichvucong.exchange.selectors import TraceVerification, trace_verification
 
 logger = logging.getLogger(__name__)
 
 
-def receive(token: str) -> tuple[InboxMessage, bool]:
+def receive(token: str, *, authorization: str | None) -> tuple[InboxMessage, bool]:
     """A member's message, verified and kept: (the inbox row, whether it is new). The very
     same message again is acknowledged as a duplicate (``False``), never applied twice.
-    :class:`MessageRefused` otherwise, after the refusal is logged."""
+    :class:`MessageRefused` otherwise, after the refusal is logged.
+
+    The call is authenticated first (``authorization``, the bearer token); the message must
+    then be signed by the same member and be of a type the token allows."""
     try:
+        caller = auth.authenticate(authorization)
         if len(token) > MAX_MESSAGE_BYTES:
             raise MessageRefused(Refusal.MALFORMED, "too large")
         opened = open_message(token.strip(), receiver=settings.EXCHANGE_PORTAL_CODE, decryption_key=portal_key())
+        seen = {"kid": opened.key.kid, "sender": opened.sender, "message_id": str(opened.message_id),
+                "type": opened.message_type}
+        if opened.key.system.member_id != caller.member.pk:
+            raise MessageRefused(Refusal.SENDER_MISMATCH, "the caller is another member", **seen)
+        if opened.message_type not in caller.scope:
+            raise MessageRefused(Refusal.NOT_ALLOWED, "not in the token's scope", **seen)
     except MessageRefused as refused:
         RefusedMessage.objects.create(
             code=refused.code, kid=refused.seen.get("kid", "")[:100], claimed_sender=refused.seen.get("sender", ""),
@@ -86,21 +99,67 @@ def set_member_status(member: Member, status: str, *, admin, reason: str) -> Mem
     return member
 
 
+class KeyRefused(ValueError):
+    """Why a key is not registered, as a code the administrators' page explains."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 @transaction.atomic
-def add_key(system: MemberSystem, public_jwk: dict, *, admin) -> MemberKey:  # noqa: ANN001
-    """Register a system's public key (EC P-256); a private key is refused."""
-    key = jwk.JWK(**public_jwk)
-    if key.has_private or key.get("kty") != "EC" or key.get("crv") != "P-256":
-        raise ValueError("a public EC P-256 key")
-    public = {**key.export_public(as_dict=True), "kid": public_jwk.get("kid") or key.thumbprint()}
-    created = MemberKey.objects.create(system=system, kid=public["kid"], public_jwk=public)
-    audit.record("exchange.key_added", user=admin, member=system.member.code, kid=created.kid)
+def add_key(system: MemberSystem, public_jwk: dict, *, admin, expires_at: datetime | None = None) -> MemberKey:  # noqa: ANN001
+    """Register a system's public key (EC P-256) and when it must be replaced by.
+
+    :class:`KeyRefused` (a ``ValueError``): ``not_a_jwk``, ``private_key`` (a private key
+    pasted by mistake is never kept), ``not_p256``, ``bad_kid``, ``duplicate_kid`` (a kid
+    names one key: messages find their key by it), ``expired``."""
+    if not isinstance(public_jwk, dict):
+        raise KeyRefused("not_a_jwk")
+    try:
+        key = jwk.JWK(**public_jwk)
+    except (JWException, ValueError, TypeError) as error:
+        raise KeyRefused("not_a_jwk") from error
+    if key.has_private:
+        raise KeyRefused("private_key")
+    if key.get("kty") != "EC" or key.get("crv") != "P-256":
+        raise KeyRefused("not_p256")
+    try:  # jwcrypto accepts any coordinates until the key is used: a point off the curve is junk
+        key.get_op_key("verify")
+    except (JWException, ValueError, TypeError) as error:
+        raise KeyRefused("not_a_jwk") from error
+    kid = public_jwk.get("kid") or key.thumbprint()
+    if not isinstance(kid, str) or not kid.strip() or len(kid) > 100:
+        raise KeyRefused("bad_kid")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise KeyRefused("expired")
+    if MemberKey.objects.filter(kid=kid).exists():
+        raise KeyRefused("duplicate_kid")
+    public = {**key.export_public(as_dict=True), "kid": kid}
+    try:
+        with transaction.atomic():  # a savepoint: the same kid registered concurrently
+            created = MemberKey.objects.create(system=system, kid=kid, public_jwk=public, expires_at=expires_at)
+    except IntegrityError as error:
+        raise KeyRefused("duplicate_kid") from error
+    audit.record("exchange.key_added", user=admin, member=system.member.code, kid=created.kid,
+                 expires_at=expires_at.isoformat() if expires_at else "")
     return created
 
 
 @transaction.atomic
 def revoke_key(key: MemberKey, *, admin, reason: str) -> MemberKey:  # noqa: ANN001
-    MemberKey.objects.filter(pk=key.pk).update(status=KeyStatus.REVOKED, revoked_at=timezone.now())
+    # Only an active key: revoking again must not move the date its messages stopped being believed.
+    MemberKey.objects.filter(pk=key.pk, status=KeyStatus.ACTIVE).update(status=KeyStatus.REVOKED,
+                                                                          revoked_at=timezone.now())
     key.refresh_from_db()
     audit.record("exchange.key_revoked", user=admin, kid=key.kid, reason=reason[:200])
     return key
+
+
+def verify_trace(*, admin) -> TraceVerification:  # noqa: ANN001
+    """The whole trace recomputed on an administrator's request; who asked, and what it
+    found, is audited (the check itself is evidence)."""
+    result = trace_verification()
+    audit.record("exchange.trace_verified", user=admin, outcome="success" if result.ok else "failure",
+                 ok=result.ok, entries=result.entries, first_bad_seq=result.first_bad_seq)
+    return result
