@@ -30,7 +30,7 @@ def test_the_monitor_shows_each_members_contact_backlog_and_alerts(client, provi
     superuser = UserFactory(is_staff=True, is_superuser=True)
     sign_in_at_level(client, superuser, 2)
     page = client.get("/quan-tri/giam-sat-lien-thong/").content.decode()
-    assert 'data-member="H26"' in page and 'data-alerts=""' in page
+    assert 'data-member="H26"' in page and 'data-alerts=""' in page and 'data-heartbeats="1"' in page
     assert 'data-alerts="silent,backlog,dead_letters"' in page
     assert watch_connections() == 1
     client.logout()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +47,8 @@ class Connection:
     # member's problem, but the portal warns ahead so the rotation is planned (H3).
     key_expires_at: datetime | None = None
     key_expiring: bool = False
+    last_heartbeat_at: datetime | None = None  # its systems say they are up, even when idle
+    heartbeats_24h: int = 0
 
     @property
     def available(self) -> bool:
@@ -76,6 +78,8 @@ def connections(now: datetime | None = None) -> list[Connection]:
     expiries = dict(MemberKey.objects.filter(status=KeyStatus.ACTIVE, expires_at__isnull=False)
                     .values_list("system__member").annotate(first=Min("expires_at")))
     warn = timedelta(days=settings.EXCHANGE_KEY_EXPIRY_WARN_DAYS)
+    heartbeats = {row["sender"]: row for row in InboxMessage.objects.filter(message_type=MessageType.HEARTBEAT)
+                  .values("sender").annotate(last=Max("sent_at"), day=Count("pk", filter=Q(received_at__gte=day)))}
     result = []
     for member in Member.objects.exclude(kind="portal").order_by("kind", "code"):
         row = outbox.get(member.pk, {})
@@ -89,6 +93,8 @@ def connections(now: datetime | None = None) -> list[Connection]:
                 member.last_contact_at is None or now - member.last_contact_at > silent_after),
             backlog_alert=row.get("pending", 0) > settings.EXCHANGE_BACKLOG_ALERT,
             key_expires_at=expires, key_expiring=expires is not None and expires - now <= warn,
+            last_heartbeat_at=heartbeats.get(member.pk, {}).get("last"),
+            heartbeats_24h=heartbeats.get(member.pk, {}).get("day", 0),
         ))
     return result
 
