@@ -16,6 +16,7 @@ from dichvucong.dossiers.constants import DossierStatus
 from dichvucong.exchange.constants import MessageType
 from dichvucong.exchange.envelope import open_message
 from dichvucong.exchange.models import (
+    InboxMessage,
     Member,
     MemberKey,
     MemberProcedure,
@@ -23,6 +24,7 @@ from dichvucong.exchange.models import (
     OutboxMessage,
     RemoteState,
 )
+from dichvucong.exchange.selectors import connections, member_overview
 from tests.accounts.factories import verified_citizen
 from tests.backoffice.conftest import FREE_PROCEDURE, submitted_dossier
 from tests.exchange.test_messages import Province, admin, post  # noqa: F401 - fixtures
@@ -99,6 +101,13 @@ def test_another_member_cannot_move_a_dossier_that_is_not_its_own(
         assert post(client, _update(other, 5, "refused", dossier.code, reason="x")).status_code == 202
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.SUBMITTED
+    # Accepted at the door, refused when applied: kept as such, and the administrators are told.
+    message = InboxMessage.objects.get(sender=other.member)
+    assert (message.outcome, message.applied_ok) == ("ignored", False)
+    state = next(c for c in connections() if c.member.code == "H79")
+    assert state.not_applied_24h == 1 and "not_applied" in state.alerts
+    assert next(c for c in connections() if c.member.code == "H01").alerts == ["silent"]
+    assert [m.message_id for m in member_overview("H79").not_applied] == [message.message_id]
 
 
 def _pdf() -> bytes:

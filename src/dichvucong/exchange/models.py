@@ -84,9 +84,15 @@ class InboxMessage(models.Model):
     token = models.TextField()
     payload = models.JSONField()
     applied_at = models.DateTimeField(null=True, blank=True)
+    # What applying it did (also in the trace). A message accepted at the door whose effect
+    # the portal then refused (``applied_ok`` false) is shown to administrators and alerted
+    # on (H3): the member believes it delivered.
+    outcome = models.CharField(max_length=200, blank=True)
+    applied_ok = models.BooleanField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["correlation_id", "sent_at"])]
+        indexes = [models.Index(fields=["correlation_id", "sent_at"]),
+                   models.Index(fields=["sender", "applied_ok", "received_at"])]
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.message_id}"

@@ -290,11 +290,20 @@ def apply(message_id: str) -> str:
             return "done"
         applier = APPLIERS.get(message.message_type)
         outcome = applier(message) if applier else "kept"
-        message.applied_at = timezone.now()
-        message.save(update_fields=["applied_at"])
+        message.applied_at, message.outcome, message.applied_ok = timezone.now(), outcome[:200], succeeded(outcome)
+        message.save(update_fields=["applied_at", "outcome", "applied_ok"])
         trace.append("applied", message_id=str(message.message_id), correlation_id=message.correlation_id,
                      party=message.sender.code, message_type=message.message_type, detail=outcome)
+    if not message.applied_ok:
+        logger.warning("exchange message accepted but not applied: %s", outcome[:60],
+                       extra={"member": message.sender.code, "message_id": str(message.message_id)})
     return outcome
+
+
+def succeeded(outcome: str) -> bool:
+    """Did applying do what the member meant? A late update changed nothing by design; a
+    refused result, a dossier that is not the member's or an impossible move did not."""
+    return outcome.startswith("applied") or outcome in ("late", "kept")
 
 
 def apply_pending(limit: int = 500) -> int:

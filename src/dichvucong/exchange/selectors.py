@@ -49,6 +49,7 @@ class Connection:
     key_expiring: bool = False
     last_heartbeat_at: datetime | None = None  # its systems say they are up, even when idle
     heartbeats_24h: int = 0
+    not_applied_24h: int = 0  # accepted, then refused when applied (e.g. a result's reference conflict)
 
     @property
     def available(self) -> bool:
@@ -58,7 +59,8 @@ class Connection:
     def alerts(self) -> list[str]:
         return [name for name, raised in (("silent", self.silent), ("backlog", self.backlog_alert),
                                           ("dead_letters", self.dead > 0),
-                                          ("key_expiring", self.key_expiring)) if raised]
+                                          ("key_expiring", self.key_expiring),
+                                          ("not_applied", self.not_applied_24h > 0)) if raised]
 
 
 def connections(now: datetime | None = None) -> list[Connection]:
@@ -80,6 +82,8 @@ def connections(now: datetime | None = None) -> list[Connection]:
     warn = timedelta(days=settings.EXCHANGE_KEY_EXPIRY_WARN_DAYS)
     heartbeats = {row["sender"]: row for row in InboxMessage.objects.filter(message_type=MessageType.HEARTBEAT)
                   .values("sender").annotate(last=Max("sent_at"), day=Count("pk", filter=Q(received_at__gte=day)))}
+    not_applied = dict(InboxMessage.objects.filter(applied_ok=False, received_at__gte=day).values_list("sender")
+                       .annotate(n=Count("pk")))
     result = []
     for member in Member.objects.exclude(kind="portal").order_by("kind", "code"):
         row = outbox.get(member.pk, {})
@@ -95,6 +99,7 @@ def connections(now: datetime | None = None) -> list[Connection]:
             key_expires_at=expires, key_expiring=expires is not None and expires - now <= warn,
             last_heartbeat_at=heartbeats.get(member.pk, {}).get("last"),
             heartbeats_24h=heartbeats.get(member.pk, {}).get("day", 0),
+            not_applied_24h=not_applied.get(member.pk, 0),
         ))
     return result
 
@@ -301,6 +306,7 @@ class MemberOverview:
     procedures: list[MemberProcedure]
     dead_letters: list[OutboxMessage]
     warn_days: int
+    not_applied: list[InboxMessage] = ()  # accepted from the member, its effect refused
 
     @property
     def active_keys(self) -> list[KeyState]:
@@ -330,6 +336,8 @@ def member_overview(code: str, now: datetime | None = None) -> MemberOverview | 
         dead_letters=list(OutboxMessage.objects.filter(system__member=member, status=OutboxStatus.DEAD)
                           .select_related("system").order_by("-created_at")[:200]),
         warn_days=warn_days,
+        not_applied=list(InboxMessage.objects.filter(sender=member, applied_ok=False).defer("token", "payload")
+                         .order_by("-received_at")[:200]),
     )
 
 
