@@ -247,3 +247,15 @@ class OneStopProcess:
     def reset(self) -> dict[str, Any]:
         """Healthy again: what was backing off is sent at once."""
         return self.control("faults/reset")["faults"]
+
+
+LEGAL_ADVISER = "1.000426"  # Cấp thẻ tư vấn viên pháp luật: province level, free, level 2
+
+
+@pytest.fixture
+def dak_lak(exchange_site, tmp_path) -> Iterator[OneStopProcess]:  # noqa: F811 - the fixture
+    """Đắk Lắk's one-stop system, registered, its catalog applied; advanced by the test only."""
+    with OneStopProcess(exchange_site, tmp_path / "onestop", code="H66", agency="000.00.00.H66",
+                        name="Hệ thống một cửa điện tử tỉnh Đắk Lắk", member_name="Tỉnh Đắk Lắk",
+                        ).running(LEGAL_ADVISER) as system:
+        yield system

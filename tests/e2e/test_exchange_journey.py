@@ -13,30 +13,28 @@ audited (axe) as in the back office's journey.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.conftest import DESKTOP, PHONE
-from tests.e2e.onestop import OneStopProcess, exchange_site, in_db, settle, wait_until  # noqa: F401 - a fixture
+from tests.e2e.onestop import (  # noqa: F401 - fixtures
+    LEGAL_ADVISER,
+    OneStopProcess,
+    dak_lak,
+    exchange_site,
+    in_db,
+    settle,
+    wait_until,
+)
 from tests.e2e.test_apply_online import PASSWORD, register_with_totp, step_up_and_start
 from tests.e2e.test_backoffice_journey import Audit, backoffice_site, signing  # noqa: F401 - fixtures
 from tests.e2e.test_identity_journey import identity_site  # noqa: F401 - a fixture
 from tests.e2e.test_pay_and_reuse import arrive, proof_pdf  # noqa: F401 - proof_pdf is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-LEGAL_ADVISER = "1.000426"  # Cấp thẻ tư vấn viên pháp luật: province level, free, level 2
 DAK_LAK = "66"
 ADMIN = "quantri.lienthong"
 
-
-@pytest.fixture
-def dak_lak(exchange_site, tmp_path) -> Iterator[OneStopProcess]:  # noqa: F811 - the fixture
-    """Đắk Lắk's one-stop system, registered, its catalog applied; advanced by the test only."""
-    with OneStopProcess(exchange_site, tmp_path / "onestop", code="H66", agency="000.00.00.H66",
-                        name="Hệ thống một cửa điện tử tỉnh Đắk Lắk", member_name="Tỉnh Đắk Lắk",
-                        ).running(LEGAL_ADVISER) as system:
-        yield system
 
 
 def make_administrator() -> None:

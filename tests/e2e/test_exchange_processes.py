@@ -15,22 +15,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.onestop import OneStopProcess, exchange_site, in_db, settle, wait_until  # noqa: F401 - a fixture
+from tests.e2e.onestop import (  # noqa: F401 - fixtures
+    LEGAL_ADVISER,
+    OneStopProcess,
+    dak_lak,
+    exchange_site,
+    in_db,
+    settle,
+    wait_until,
+)
 from tests.e2e.test_backoffice_journey import backoffice_site, signing  # noqa: F401 - fixtures
 from tests.e2e.test_identity_journey import identity_site  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-LEGAL_ADVISER = "1.000426"  # Cấp thẻ tư vấn viên pháp luật: province level, free
 DAK_LAK_JUSTICE, DA_NANG_JUSTICE = "000.02.00.H66", "000.02.00.H48"
 RECEIVING_OFFICIAL = "Nguyễn Thị Hồng Nhung"  # the simulator's receiving official
 
-
-@pytest.fixture
-def dak_lak(exchange_site, tmp_path) -> Iterator[OneStopProcess]:  # noqa: F811 - the fixture
-    with OneStopProcess(exchange_site, tmp_path / "onestop", code="H66", agency="000.00.00.H66",
-                        name="Hệ thống một cửa điện tử tỉnh Đắk Lắk", member_name="Tỉnh Đắk Lắk",
-                        ).running(LEGAL_ADVISER) as system:
-        yield system
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def trace_ok() -> bool:
 
 
 # --- the tests ---------------------------------------------------------------------------------
-def test_each_province_processes_its_own_dossiers_and_the_portal_follows_in_order(dak_lak, da_nang):
+def test_each_province_processes_its_own_dossiers_and_the_portal_follows_in_order(dak_lak, da_nang):  # noqa: F811
     in_dak_lak, in_da_nang = submit(DAK_LAK_JUSTICE), submit(DA_NANG_JUSTICE)
 
     # Each province's system holds its own dossier and no other.

@@ -75,3 +75,14 @@ def receiver():
     yield state
     server.shutdown()
     server.server_close()
+
+
+def forget_member(code: str) -> None:
+    """What a test committed for a member (PostgreSQL tests on their own connections): its
+    messages, the member, and the trace (whose chain the other tests then start afresh)."""
+    from dichvucong.exchange.models import Member, OutboxMessage, TraceEntry, TraceHead
+
+    OutboxMessage.objects.filter(system__member__code=code).delete()
+    Member.objects.filter(code=code).delete()
+    TraceEntry.objects.all().delete()
+    TraceHead.objects.all().delete()

@@ -9,6 +9,8 @@ from threading import Barrier
 import pytest
 from django.db import connection
 
+from tests.exchange.conftest import forget_member
+
 RACERS = 4
 
 
@@ -50,12 +52,7 @@ def test_concurrent_workers_deliver_every_message_of_one_member_once(committed, 
 
     @committed
     def clean_up() -> None:
-        from dichvucong.exchange.models import Member, OutboxMessage, TraceEntry, TraceHead
-
-        OutboxMessage.objects.filter(system__member__code="RACE").delete()
-        Member.objects.filter(code="RACE").delete()
-        TraceEntry.objects.all().delete()
-        TraceHead.objects.all().delete()
+        forget_member("RACE")
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         ids = pool.submit(arrange).result()

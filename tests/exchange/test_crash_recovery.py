@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.exchange.conftest import forget_member
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The sending process: it commits a hand-over-like message, then dies (SIGKILL-like _exit)
@@ -77,12 +79,7 @@ def test_a_message_committed_by_a_sender_killed_before_posting_is_delivered_by_t
 
     @committed
     def clean_up() -> None:
-        from dichvucong.exchange.models import Member, OutboxMessage, TraceEntry, TraceHead
-
-        OutboxMessage.objects.filter(system__member__code="CRASH").delete()
-        Member.objects.filter(code="CRASH").delete()
-        TraceEntry.objects.all().delete()
-        TraceHead.objects.all().delete()
+        forget_member("CRASH")
 
     settings_dict = connection.settings_dict
     database_url = (f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
