@@ -18,11 +18,11 @@ from dichvucong.exchange import protocol
 class Receiver:
     def __init__(self) -> None:
         self.bodies: list[str] = []
-        self.answers: list[int] = []  # status codes to give, in turn; then 202
+        self.answers: list[int | tuple[int, str]] = []  # status codes (and error codes) to give, in turn; then 202
         self.tokens: set[str] = set()  # bearer tokens given to the portal
         self.unauthenticated = 0  # message calls without one of them (refused 401)
 
-    def answer(self) -> int:
+    def answer(self) -> int | tuple[int, str]:
         return self.answers.pop(0) if self.answers else 202
 
 
@@ -39,9 +39,11 @@ def receiver():
                 state.unauthenticated += 1
                 return self._answer(401, b'{"error": {"code": "invalid_token", "message": "x"}}')
             state.bodies.append(body)
-            status = state.answer()
+            status, code = state.answer(), "bad_signature"
+            if isinstance(status, tuple):  # (status, error code)
+                status, code = status
             payload = b'{"message_id": "x", "status": "accepted"}' if status < 400 else \
-                b'{"error": {"code": "bad_signature", "message": "x"}}'
+                json.dumps({"error": {"code": code, "message": "x"}}).encode()
             self._answer(status, payload)
 
         def _token(self, body: str) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dichvucong.catalog.models import Agency, Procedure
 from dichvucong.dossiers.processing import system_key_for
 from dichvucong.exchange.constants import MessageType
-from dichvucong.exchange.models import InboxMessage, Member, MemberProcedure
+from dichvucong.exchange.models import InboxMessage, Member, MemberProcedure, MemberSystem
 from dichvucong.exchange.remote import member_for
 from tests.accounts.factories import verified_citizen
 from tests.exchange.test_messages import Province, admin, post  # noqa: F401 - fixtures
@@ -87,3 +87,35 @@ def test_dossiers_of_a_published_procedure_at_the_members_agencies_go_to_the_mem
     assert (system_key_for(at_dak_lak), system_key_for(at_hanoi)) == ("exchange", "one-stop")
     MemberProcedure.objects.all().delete()
     assert member_for(at_dak_lak) is None
+
+
+def test_an_older_catalog_arriving_after_an_empty_one_changes_nothing_and_a_withdrawn_own_procedure_leaves(
+        client, dak_lak, django_capture_on_commit_callbacks):
+    _applied(dak_lak, [LEGAL_ADVISER, LOCAL], django_capture_on_commit_callbacks,
+             at=timezone.now() - timedelta(minutes=3))
+    assert _applied(dak_lak, [], django_capture_on_commit_callbacks).endswith("2 withdrawn, 0 refused")
+    # The province's own procedure is gone from the catalog; the national one stays.
+    assert Procedure.objects.get(code="H66.TP.001").status == "abolished"
+    assert Procedure.objects.get(code="1.000426").status == "active"
+    late = _applied(dak_lak, [LEGAL_ADVISER, LOCAL], django_capture_on_commit_callbacks,
+                    at=timezone.now() - timedelta(minutes=1))
+    assert late == "late" and not MemberProcedure.objects.exists()
+    # Published again: back in the catalog, listed as the member's own.
+    assert _applied(dak_lak, [LOCAL], django_capture_on_commit_callbacks).startswith("applied: 1 listed, 1 new")
+    assert Procedure.objects.get(code="H66.TP.001").status == "active"
+    assert MemberProcedure.objects.get().added_to_catalog
+
+
+def test_the_member_of_the_very_agency_comes_before_the_province(admin, dak_lak, django_capture_on_commit_callbacks):  # noqa: F811
+    from dichvucong.dossiers import services as dossier_services
+
+    justice = Province(admin, code="A00")  # sorts before H66
+    Member.objects.filter(pk=justice.member.pk).update(agency=Agency.objects.get(code=DAK_LAK_JUSTICE),
+                                                       kind="provider")
+    _applied(dak_lak, [LEGAL_ADVISER], django_capture_on_commit_callbacks)
+    _applied(justice, [LEGAL_ADVISER], django_capture_on_commit_callbacks)
+    draft = dossier_services.create_draft(applicant=verified_citizen(), procedure=Procedure.objects.get(code="1.000426"),
+                                          agency=Agency.objects.get(code=DAK_LAK_JUSTICE))
+    assert member_for(draft).code == "A00"
+    MemberSystem.objects.filter(member__code="A00").update(may_receive=[])  # it takes no dossiers
+    assert member_for(draft).code == "H66"

@@ -265,3 +265,40 @@ def test_a_token_already_given_stops_working_when_its_member_is_suspended_or_its
 def test_the_portal_publishes_its_public_key(client, province):
     keys = client.get("/api/v1/lien-thong/jwks.json").json()["keys"]
     assert keys == [json.loads(portal_key().export_public())] and "d" not in keys[0] and keys[0]["kid"]
+
+
+def _assertion_with(province, **claims) -> str:  # noqa: ANN001
+    """A client assertion signed by ``province`` whose claims are as given (raw JSON values)."""
+    import time
+
+    from jwcrypto import jws as jose_jws
+
+    now = int(time.time())
+    body = {"iss": "H26", "sub": "H26", "aud": f"http://testserver{TOKEN_URL}", "iat": now, "exp": now + 60,
+            "jti": str(uuid.uuid4()), **claims}
+    raw = "{" + ",".join(f'"{k}":{v if isinstance(v, str) and v in ("NaN", "Infinity") else json.dumps(v)}'
+                         for k, v in body.items()) + "}"
+    token = jose_jws.JWS(raw.encode())
+    token.add_signature(province.key, alg="ES256", protected=json.dumps({"alg": "ES256", "kid": "H26-1"}))
+    return token.serialize(compact=True)
+
+
+def test_assertions_that_are_not_plain_json_numbers_or_not_compact_are_refused_never_a_server_error(
+        client, province):
+    form = {"grant_type": "client_credentials", "client_assertion_type": CLIENT_ASSERTION_TYPE}
+    for claims in ({"exp": "NaN"}, {"iat": "NaN", "exp": 4102444800}, {"exp": "Infinity"}, {"exp": 1.5e12},
+                   {"exp": True}):
+        answer = token_post(client, {**form, "client_assertion": _assertion_with(province, **claims)})
+        assert (answer.status_code, answer.json()["error"]) == (401, "invalid_client"), claims
+    assert token_post(client, {**form, "client_assertion": _assertion_with(province)}).status_code == 200
+    # A JWS in its JSON serialisation is not a message of this API.
+    protected, payload, signature = province.message().split(".")
+    answer = post(client, json.dumps({"protected": protected, "payload": payload, "signature": signature}))
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "malformed")
+
+
+def test_a_scope_may_repeat_a_type_but_never_add_one_the_system_may_not_send(client, province):
+    assert province.token_request(client, scope="heartbeat heartbeat").json()["scope"] == "heartbeat"
+    MemberSystem.objects.filter(pk=province.system.pk).update(may_send=["heartbeat"])
+    answer = province.token_request(client, scope="heartbeat heartbeat status_update")
+    assert answer.json()["error"] == "invalid_scope"

@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 def test_the_monitor_shows_each_members_contact_backlog_and_alerts(client, province, admin, settings):  # noqa: F811
     quiet = Province(admin, code="H79")
     assert post(client, province.message()).status_code == 202  # H26 spoke just now
-    MemberSystem.objects.filter(pk=quiet.system.pk).update(endpoint="http://127.0.0.1:9/")
+    MemberSystem.objects.filter(pk=quiet.system.pk).update(endpoint="http://127.0.0.1:9/",
+                                                           token_endpoint="http://127.0.0.1:9/token")
+    MemberSystem.objects.filter(pk=province.system.pk).update(endpoint="https://h26.example/lien-thong",
+                                                              token_endpoint="https://h26.example/token")
     message = outbox.send(quiet.system, MessageType.HEARTBEAT, {"status": "ok"})
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.DEAD)
     settings.EXCHANGE_BACKLOG_ALERT = 0

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -15,7 +16,8 @@ from jwcrypto import jwk
 
 from dichvucong.exchange import outbox, trace
 from dichvucong.exchange.constants import MessageType
-from dichvucong.exchange.envelope import open_message
+from dichvucong.exchange.envelope import open_message, seal, token_digest
+from dichvucong.exchange.keys import portal_key
 from dichvucong.exchange.models import (
     MemberKey,
     MemberSystem,
@@ -130,3 +132,40 @@ def test_what_the_member_receives_is_signed_by_the_portal_and_opens_with_its_key
     MemberKey.objects.create(system=system, kid=portal_public["kid"], public_jwk=portal_public)
     opened = open_message(receiver.bodies[0], receiver=member.member.code, decryption_key=member.key)
     assert opened.payload == STATUS and opened.sender == settings.EXCHANGE_PORTAL_CODE
+
+
+def test_a_retry_after_a_long_outage_is_signed_again_and_a_replayed_answer_counts_as_delivered(member, receiver):
+    from dichvucong.exchange.protocol import verified_envelope
+
+    receiver.answers = [503]
+    message = outbox.send(member.system, MessageType.HEARTBEAT, {"status": "ok"})
+    assert outbox.deliver(message.pk) == OutboxStatus.PENDING
+    # As if that first attempt was four minutes ago: its signature would be stale at the member.
+    first = seal(sender=settings.EXCHANGE_PORTAL_CODE, receiver="H26", message_type="heartbeat",
+                 payload={"status": "ok"}, signing_key=portal_key(), message_id=message.message_id,
+                 now=timezone.now() - timedelta(minutes=4))
+    OutboxMessage.objects.filter(pk=message.pk).update(token=first)
+    _due(message)
+    assert outbox.deliver(message.pk) == OutboxStatus.DELIVERED
+    message.refresh_from_db()
+    assert message.token != first and receiver.bodies[-1] == message.token
+    portal = jwk.JWK(**json.loads(portal_key().export_public()))
+    again, before = verified_envelope(message.token, portal), verified_envelope(first, portal)
+    assert again["message_id"] == before["message_id"] and again["payload"] == before["payload"]
+    assert again["timestamp"] > before["timestamp"]
+    sent = [e for e in trace.journey("") if e.message_id == str(message.message_id) and e.event == "sent"]
+    assert sent[-1].detail.endswith("signed again") and sent[-1].token_sha256 == token_digest(message.token)
+    # The member already held the first signing: it says "replayed", which means delivered.
+    receiver.answers = [(409, "replayed")]
+    other = outbox.send(member.system, MessageType.HEARTBEAT, {"status": "ok"})
+    assert outbox.deliver(other.pk) == OutboxStatus.DELIVERED
+
+
+def test_a_member_that_no_longer_takes_our_token_gets_a_new_one(member, receiver):
+    message = outbox.send(member.system, MessageType.HEARTBEAT, {"status": "ok"})
+    receiver.answers = [(401, "invalid_token")]
+    assert outbox.deliver(message.pk) == OutboxStatus.PENDING
+    tokens_before = set(receiver.tokens)
+    _due(message)
+    assert outbox.deliver(message.pk) == OutboxStatus.DELIVERED
+    assert receiver.tokens - tokens_before  # asked for a fresh one

@@ -97,6 +97,9 @@ class FakePortal:
         self.messages: list[dict] = []  # accepted, in arrival order
         self.duplicates: list[str] = []  # message ids posted again with the very same token
         self.refusals: list[str] = []
+        self.refuse_with: tuple[int, str] | None = None  # answer every message so (suspended, revoked…)
+        self.refused_tokens: list[str] = []
+        self.token_requests = 0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -111,6 +114,8 @@ class FakePortal:
                     and (dossier is None or m["envelope"].get("correlation_id") == dossier)]
 
     def token(self, form: dict) -> tuple[int, dict]:
+        with self.lock:
+            self.token_requests += 1
         try:
             protocol.verify_client_assertion(form["client_assertion"], key=self.sim_key(),
                                              audience=self.url + API + "/token", client_id=CODE)
@@ -120,6 +125,10 @@ class FakePortal:
                                                            key=self.key), "token_type": "Bearer", "expires_in": 300}
 
     def message(self, authorization: str | None, token: str) -> tuple[int, dict]:
+        if refusal := self.refuse_with:
+            with self.lock:
+                self.refused_tokens.append(token)
+            return refusal[0], {"error": {"code": refusal[1], "message": refusal[1]}}
         try:
             protocol.verify_access_token(protocol.bearer(authorization), key=self.key, issuer=PORTAL)
             envelope = protocol.verified_envelope(token, self.sim_key())
@@ -216,11 +225,15 @@ class Simulator:
     def state(self) -> dict:
         return httpx.get(self.url + "/control/state", timeout=5).json()
 
-    def access_token(self) -> str:
+    def token_reply(self, audience: str | None = None, headers: dict | None = None, **form) -> httpx.Response:
         endpoint = self.url + "/lien-thong/token"
-        reply = httpx.post(endpoint, data={
+        assertion = protocol.client_assertion(client_id=PORTAL, audience=audience or endpoint, key=self.portal.key)
+        return httpx.post(endpoint, headers=headers, data={
             "grant_type": "client_credentials", "client_assertion_type": protocol.CLIENT_ASSERTION_TYPE,
-            "client_assertion": protocol.client_assertion(client_id=PORTAL, audience=endpoint, key=self.portal.key)})
+            "client_assertion": assertion, **form})
+
+    def access_token(self, **form) -> str:
+        reply = self.token_reply(**form)
         assert reply.status_code == 200, reply.text
         return reply.json()["access_token"]
 
@@ -392,6 +405,174 @@ def test_messages_and_tokens_are_checked(world):
     assert httpx.post(endpoint, data={**form, "client_assertion": stranger}).status_code == 401
 
 
+def _refused(reply: httpx.Response, status: int, code: str) -> None:
+    assert reply.status_code == status, reply.text
+    assert reply.json()["error"]["code"] == code
+
+
+def test_the_token_audience_is_our_endpoint_never_the_host_header(world):
+    # The portal made this assertion for Đà Nẵng's token endpoint: naming that host is not enough.
+    other = "http://danang.example:8102/lien-thong/token"
+    reply = world.token_reply(audience=other, headers={"Host": "danang.example:8102"})
+    assert reply.status_code == 401 and reply.json() == {"error": "invalid_client"}
+    assert world.token_reply(audience=f"http://localhost:{world.port}/lien-thong/token").status_code == 200
+
+
+def test_token_endpoints_come_from_the_settings():
+    from simulators.onestop.config import Config
+
+    def endpoints(**settings) -> set[str]:
+        return set(Config(code=CODE, name="x", agency_code="x", data_dir=Path("."), portal_url="http://p",
+                          **settings).token_endpoints)
+
+    assert endpoints(port=8101) == {"http://127.0.0.1:8101/lien-thong/token", "http://localhost:8101/lien-thong/token"}
+    assert endpoints(host="motcua.internal", port=80, public_url="https://motcua.example/") == {
+        "http://motcua.internal:80/lien-thong/token", "https://motcua.example/lien-thong/token"}
+
+
+def test_only_what_the_portal_may_send_is_granted_and_received(world):
+    everything = world.token_reply()
+    assert everything.json()["scope"] == "dossier_handover supplement heartbeat"
+    assert world.token_reply(scope="heartbeat").json()["scope"] == "heartbeat"
+    asked_too_much = world.token_reply(scope="heartbeat status_update")
+    assert asked_too_much.status_code == 400 and asked_too_much.json() == {"error": "invalid_scope"}
+
+    token = everything.json()["access_token"]
+    update = {"dossier_code": "X", "status": "received", "sequence": 1}
+    _refused(world.post(world.seal("status_update", update), token), 403, "not_allowed")
+    # The portal's order: not_allowed (9) before stale (10) and replayed (11)…
+    old = datetime.now(UTC) - timedelta(minutes=10)
+    _refused(world.post(world.seal("status_update", update, now=old), token), 403, "not_allowed")
+    message_id = uuid.uuid4()
+    assert world.post(world.seal("heartbeat", {"status": "ok"}, message_id=message_id), token).status_code == 202
+    _refused(world.post(world.seal("status_update", update, message_id=message_id), token), 403, "not_allowed")
+    # …stale (10) before replayed (11).
+    stale_again = world.seal("heartbeat", {"status": "ok"}, message_id=message_id, now=old)
+    _refused(world.post(stale_again, token), 400, "stale")
+    # 14: a type we receive, but not one the token was granted for.
+    narrow = world.access_token(scope="heartbeat")
+    supplement = {"dossier_code": "X", "at": protocol.now_iso()}
+    _refused(world.post(world.seal("supplement", supplement), narrow), 403, "not_allowed")
+    assert world.post(world.seal("heartbeat", {"status": "ok"}), narrow).status_code == 202
+
+
+@pytest.mark.parametrize(("status", "code"), [(403, "sender_suspended"), (401, "key_revoked"), (401, "invalid_token")])
+def test_refusals_of_us_wait_until_the_portal_lets_us_in(world, status, code):
+    """Suspended, key revoked, token refused: the messages wait (backing off) and go once an
+    administrator has reinstated the member or registered a new key."""
+    portal = world.portal
+    before, dead, tokens = _heartbeats(portal), world.state()["outbox"]["dead"], portal.token_requests
+    portal.refused_tokens.clear()
+    portal.refuse_with = (status, code)
+    try:
+        world.control("heartbeat")
+        wait_for(lambda: len(portal.refused_tokens) >= 2, what=f"the portal refusing {code} twice")
+    finally:
+        portal.refuse_with = None
+    wait_for(lambda: _heartbeats(portal) > before, what="the heartbeat once let in")
+    assert world.state()["outbox"]["dead"] == dead
+    if status == 401:  # the token is not kept after a 401
+        assert portal.token_requests > tokens
+
+
+def test_dead_messages_are_replayed_on_command(world):
+    portal = world.portal
+    before, dead = _heartbeats(portal), world.state()["outbox"]["dead"]
+    portal.refused_tokens.clear()
+    portal.refuse_with = (422, "schema_violation")
+    try:
+        world.control("heartbeat")
+        wait_for(lambda: world.state()["outbox"]["dead"] > dead, what="a dead heartbeat")
+    finally:
+        portal.refuse_with = None
+    assert _heartbeats(portal) == before
+    refused = portal.refused_tokens[-1]
+    ctl = subprocess.run([sys.executable, "-m", "simulators.onestop", "ctl", "--url", world.url, "replay"],
+                         env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True, text=True, timeout=30)
+    assert ctl.returncode == 0 and json.loads(ctl.stdout)["replayed"] >= 1
+    message_id = protocol.verified_envelope(refused, portal.sim_key())["message_id"]
+    replayed = wait_for(lambda: [m for m in portal.of_type("heartbeat") if m["envelope"]["message_id"] == message_id],
+                        what="the replayed heartbeat")[0]
+    assert replayed["token"] != refused  # sealed anew: a fresh timestamp
+    assert world.state()["outbox"]["dead"] == 0
+
+
+# --- processing in this process: changes that race ------------------------------------------------
+@pytest.fixture
+def local(tmp_path, monkeypatch):
+    from simulators.onestop import processing
+    from simulators.onestop.config import Config
+    from simulators.onestop.store import Store
+
+    config = Config(code=CODE, name="Một cửa", agency_code="000.00.00.H66", data_dir=tmp_path,
+                    portal_url="http://portal.invalid")
+    store = Store(tmp_path / "onestop.sqlite3")
+    with store.write() as db:
+        processing.receive_dossier(db, handover("X-1"), [])
+    processing.advance(store, config, "X-1")  # processing, sequence 2
+    monkeypatch.setattr(processing, "agency_credential", lambda config: tmp_path)  # no CA, no real PDF
+    monkeypatch.setattr(processing, "result_pdf", lambda *args: b"%PDF-1.7 result")
+    return processing, config, store
+
+
+def _sequences(store) -> list[int]:
+    return [json.loads(row["payload"])["sequence"]
+            for row in store.read("SELECT payload FROM outbox WHERE type = 'status_update' ORDER BY id")]
+
+
+def test_a_change_made_while_the_result_is_signed_is_not_overwritten(local, monkeypatch):
+    processing, config, store = local
+
+    def sign_pdf(pdf, *args):  # meanwhile, the dossier is refused behind the command's back
+        with store.write() as db:
+            db.execute("UPDATE dossiers SET status = 'refused' WHERE code = 'X-1'")
+        return pdf
+
+    monkeypatch.setattr(processing, "sign_pdf", sign_pdf)
+    with pytest.raises(processing.NotAdvanceable):
+        processing.advance(store, config, "X-1")
+    dossier = store.dossier("X-1")
+    assert dossier["status"] == "refused" and dossier["reference"] is None
+    assert not store.read("SELECT 1 FROM outbox WHERE type = 'result_delivery'")
+    assert not (config.data_dir / "results" / "X-1.pdf").exists()
+
+
+def test_a_refusal_waits_for_the_result_being_signed(local, monkeypatch):
+    processing, config, store = local
+    outcome: list[object] = []
+
+    def refuse() -> None:
+        try:
+            processing.refuse(store, "X-1", "Không đủ điều kiện")
+            outcome.append("refused")
+        except processing.NotAdvanceable as error:
+            outcome.append(error)
+
+    refusing = threading.Thread(target=refuse)
+
+    def sign_pdf(pdf, *args):
+        refusing.start()
+        refusing.join(0.5)
+        assert refusing.is_alive(), "the refusal did not wait for the command in progress"
+        return pdf
+
+    monkeypatch.setattr(processing, "sign_pdf", sign_pdf)
+    assert processing.advance(store, config, "X-1") == "result_issued"
+    refusing.join(10)
+    assert isinstance(outcome[0], processing.NotAdvanceable) and str(outcome[0]) == "result_issued"
+    assert store.dossier("X-1")["status"] == "result_issued"
+    assert _sequences(store) == [1, 2]
+
+
+def test_each_change_takes_the_next_sequence(local):
+    processing, _config, store = local
+    processing.request_supplement(store, "X-1", "Thiếu bản sao CCCD")
+    processing.refuse(store, "X-1", "Không bổ sung")
+    with pytest.raises(processing.NotAdvanceable):
+        processing.refuse(store, "X-1", "again")
+    assert _sequences(store) == [1, 2, 3, 4]
+
+
 def _heartbeats(portal: FakePortal) -> int:
     return len(portal.of_type("heartbeat"))
 
@@ -464,12 +645,13 @@ def test_the_timer_advances_dossiers_by_itself(world, tmp_path):
     data_dir = tmp_path / "timer"
     data_dir.mkdir()
     (data_dir / "key.jwk.json").write_bytes((world.data_dir / "key.jwk.json").read_bytes())
-    timed = Simulator(data_dir, world.portal, "--step-seconds", "0.3")
+    timed = Simulator(data_dir, world.portal, "--step-seconds", "0.3", "--public-url", "https://motcua.example")
     timed.start()
     try:
         code = "H66.22-261130-0005"
         assert timed.post(timed.seal("dossier_handover", handover(code))).status_code == 202
         wait_for(lambda: world.portal.of_type("result_delivery", code), what="the timer's result")
+        assert timed.token_reply(audience="https://motcua.example/lien-thong/token").status_code == 200
         assert [m["payload"]["sequence"] for m in world.portal.of_type("status_update", code)] == [1, 2]
     finally:
         timed.process.terminate()

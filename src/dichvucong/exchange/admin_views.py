@@ -66,7 +66,7 @@ def superuser_required(view):  # noqa: ANN001, ANN201
 def find_journey(request: HttpRequest) -> HttpResponse:
     """The monitor's search form (a plain GET, no script) lands on the dossier's page."""
     code = request.GET.get("ma", "").strip()[:100]
-    if not code:
+    if not code or not code.isprintable():
         messages.error(request, _("Nhập mã hồ sơ để xem hành trình liên thông."))
         return redirect("exchange-monitor")
     return redirect("exchange_admin:journey", code=code)

@@ -18,6 +18,7 @@ not replace it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from dichvucong.exchange.keys import portal_key
 from dichvucong.exchange.models import Member, MemberKey, MemberSystem
 
 logger = logging.getLogger(__name__)
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token, at most 4 KB below
 
 
 class TokenRefused(Exception):
@@ -87,10 +89,10 @@ def issue_token(form: dict[str, str], *, audiences: set[str]) -> dict:
     if not cache.add(f"exchange:assertion:{member.code}:{claims['jti'][:100]}", 1, timeout=ttl):
         raise TokenRefused("invalid_client", 401, "assertion replayed")
     allowed = [t for t in (key.system.may_send or []) if key.system.may("send", t)]
-    requested = form.get("scope", "").split()
-    scope = [t for t in requested if t in allowed] if requested else allowed
-    if requested and len(scope) != len(set(requested)):
-        raise TokenRefused("invalid_scope", detail="the system may not send " + " ".join(set(requested) - set(allowed)))
+    requested = set(form.get("scope", "").split())
+    if requested - set(allowed):
+        raise TokenRefused("invalid_scope", detail="the system may not send " + " ".join(sorted(requested - set(allowed))))
+    scope = sorted(requested) if requested else allowed
     token = protocol.access_token(issuer=settings.EXCHANGE_PORTAL_CODE, subject=member.code, scope=scope,
                                   key=portal_key(), key_id=key.kid)
     return {"access_token": token, "token_type": "Bearer", "expires_in": protocol.ACCESS_TOKEN_SECONDS,
@@ -137,18 +139,20 @@ def bearer_for(system: MemberSystem, *, timeout: float) -> str:
             "grant_type": "client_credentials", "client_assertion_type": protocol.CLIENT_ASSERTION_TYPE,
             "client_assertion": assertion,
         })
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TokenRefused("temporarily_unavailable", 503, type(error).__name__) from error
     try:
         body = answer.json()
     except ValueError:
         body = {}
-    token = body.get("access_token") if isinstance(body, dict) else None
-    if answer.status_code != 200 or not isinstance(token, str):
-        error = body.get("error") if isinstance(body, dict) else None
-        raise TokenRefused(str(error or "temporarily_unavailable")[:60], answer.status_code)
-    lifetime = body.get("expires_in") if isinstance(body.get("expires_in"), int) else protocol.ACCESS_TOKEN_SECONDS
-    cache.set(_cache_key(system), token, timeout=max(lifetime - 30, 1))
+    body = body if isinstance(body, dict) else {}
+    token = body.get("access_token")
+    if answer.status_code != 200 or not isinstance(token, str) or len(token) > 4096 or \
+            not _BEARER_TOKEN.fullmatch(token):
+        raise TokenRefused(str(body.get("error") or "temporarily_unavailable")[:60], answer.status_code)
+    lifetime = body.get("expires_in") if type(body.get("expires_in")) is int else protocol.ACCESS_TOKEN_SECONDS
+    # Kept at most as long as our own tokens last: a member cannot pin a token it may revoke.
+    cache.set(_cache_key(system), token, timeout=min(max(lifetime - 30, 1), protocol.ACCESS_TOKEN_SECONDS))
     return token
 
 

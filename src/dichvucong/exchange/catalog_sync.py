@@ -8,8 +8,9 @@ out:
   text stays authoritative: a member never rewrites it);
 - a procedure the national catalog does not have (a province's own) is added to it, marked
   incomplete, so that citizens find it and can file for it;
-- a listing missing from a later catalog is withdrawn; an older catalog arriving after a
-  newer one changes nothing.
+- a listing missing from a later catalog is withdrawn (a procedure the member brought in is
+  abolished in the catalog, and comes back if published again); an older catalog arriving
+  after a newer one changes nothing, even when the newer one listed nothing.
 
 Dossiers of a listed procedure, at an agency the member answers for, then go to the
 member's one-stop system (``remote.member_for``).
@@ -18,11 +19,10 @@ member's one-stop system (``remote.member_for``).
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 
-from dichvucong.catalog.constants import AgencyLevel
+from dichvucong.catalog.constants import AgencyLevel, ProcedureStatus
 from dichvucong.catalog.models import Agency, Procedure
-from dichvucong.catalog.services import record_version
+from dichvucong.catalog.services import abolish_procedure, bump_revision, record_version
 from dichvucong.exchange.constants import MemberKind
 from dichvucong.exchange.models import InboxMessage, Member, MemberProcedure
 
@@ -52,11 +52,10 @@ def _new_procedure(entry: dict, member: Member, agency: Agency) -> Procedure:
 
 def apply_catalog_sync(message: InboxMessage) -> str:
     """The member's listings as its message says; the outcome, for the trace."""
-    member = message.sender
     with transaction.atomic():
-        Member.objects.select_for_update().filter(pk=member.pk).first()  # one catalog of a member at a time
-        latest = MemberProcedure.objects.filter(member=member).aggregate(at=Max("published_at"))["at"]
-        if latest is not None and latest > message.sent_at:
+        # One catalog of a member at a time, judged against the last one applied.
+        member = Member.objects.select_for_update().select_related("agency").get(pk=message.sender_id)
+        if member.catalog_published_at is not None and member.catalog_published_at > message.sent_at:
             return "late"
         listed, added, skipped = [], 0, 0
         agencies = {a.code: a for a in Agency.objects.filter(
@@ -66,14 +65,30 @@ def apply_catalog_sync(message: InboxMessage) -> str:
             if not answers_for(member, agency) or len(entry["code"]) > Procedure._meta.get_field("code").max_length:
                 skipped += 1
                 continue
-            procedure = Procedure.objects.filter(code=entry["code"]).first()
-            if procedure is None:
-                procedure = _new_procedure(entry, member, agency)
-                added += 1
+            procedure, new = _procedure_for(entry, member, agency)
+            added += new
             MemberProcedure.objects.update_or_create(member=member, procedure=procedure, defaults={
                 "agency": agency, "online": entry.get("online", True), "url": entry.get("url", ""),
                 "published_at": message.sent_at, "message_id": message.message_id,
+                **({"added_to_catalog": True} if new else {}),
             })
             listed.append(procedure.pk)
-        withdrawn, _ = MemberProcedure.objects.filter(member=member).exclude(procedure__in=listed).delete()
-    return f"applied: {len(listed)} listed, {added} new in the catalog, {withdrawn} withdrawn, {skipped} refused"
+        withdrawn = MemberProcedure.objects.filter(member=member).exclude(procedure__in=listed)
+        for listing in withdrawn.filter(added_to_catalog=True).select_related("procedure"):
+            abolish_procedure(procedure=listing.procedure)  # nobody else carries out a province's own procedure
+        count, _ = withdrawn.delete()
+        Member.objects.filter(pk=member.pk).update(catalog_published_at=message.sent_at)
+    return f"applied: {len(listed)} listed, {added} new in the catalog, {count} withdrawn, {skipped} refused"
+
+
+def _procedure_for(entry: dict, member: Member, agency: Agency) -> tuple[Procedure, bool]:
+    """The catalog's procedure for the entry, and whether the member brings it in: new, or
+    its own that it withdrew once and publishes again."""
+    procedure = Procedure.objects.filter(code=entry["code"]).first()
+    if procedure is None:
+        return _new_procedure(entry, member, agency), True
+    if procedure.status == ProcedureStatus.ABOLISHED and procedure.owner_id == member.agency_id:
+        Procedure.objects.filter(pk=procedure.pk).update(status=ProcedureStatus.ACTIVE)
+        bump_revision()
+        return procedure, True
+    return procedure, False

@@ -18,6 +18,9 @@ class Member(models.Model):
     agency = models.ForeignKey("catalog.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
     last_contact_at = models.DateTimeField(null=True, blank=True)  # its last verified message (H3)
+    # When the catalog last applied was published: an older one arriving later changes nothing,
+    # even when the newer one listed nothing.
+    catalog_published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -225,8 +228,11 @@ class MemberProcedure(models.Model):
     agency = models.ForeignKey("catalog.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     online = models.BooleanField(default=True)
     url = models.URLField(max_length=500, blank=True)
-    published_at = models.DateTimeField()  # the catalog message's timestamp: a late older one changes nothing
+    published_at = models.DateTimeField()  # the catalog message's timestamp
     message_id = models.UUIDField()
+    # The member brought the procedure into the national catalog (a province's own): withdrawn
+    # from its catalog, it is abolished there too, so nobody files for it any more.
+    added_to_catalog = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "procedure"], name="one_listing_per_member_procedure")]

@@ -26,6 +26,7 @@ from dichvucong.exchange.constants import PERSONAL_DATA_TYPES, KeyStatus
 from dichvucong.exchange.envelope import seal, token_digest
 from dichvucong.exchange.keys import portal_key
 from dichvucong.exchange.models import MemberSystem, OutboxMessage, OutboxStatus
+from dichvucong.exchange.protocol import resealed
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,13 @@ def deliver(outbox_id: int) -> str:
         message.next_attempt_at = timezone.now() + lease
         message.save(update_fields=["attempts", "next_attempt_at"])
     party = message.system.member.code
+    fresh = resealed(message.token, signing_key=portal_key())
+    detail = f"attempt {message.attempts}"
+    if fresh != message.token:  # a retry after a long outage: signed again, or the member would find it stale
+        OutboxMessage.objects.filter(pk=message.pk).update(token=fresh)
+        message.token, detail = fresh, f"{detail}, signed again"
     trace.append("sent", message_id=str(message.message_id), correlation_id=message.correlation_id, party=party,
-                 message_type=message.message_type, detail=f"attempt {message.attempts}")
+                 message_type=message.message_type, detail=detail, token_sha256=token_digest(message.token))
     outcome, detail = _post(message)
     now = timezone.now()
     if outcome == "delivered":
@@ -117,24 +123,37 @@ def _post(message: OutboxMessage) -> tuple[str, str]:
             "Content-Type": "application/jose", "Authorization": f"Bearer {bearer}"})
     except auth.TokenRefused as refused:  # the member's side to mend, or ours to register: try again later
         return "retry", f"token {refused.status} {refused.error}"
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         return "retry", type(error).__name__
     if answer.status_code in (200, 201, 202):
         return "delivered", ""
     code = _error_code(answer)
-    if answer.status_code == 401 and code == "invalid_token":  # expired early, or the member restarted
+    if answer.status_code == 409 and code == "replayed":  # it holds this message id from us: an earlier signing
+        return "delivered", "409 replayed"
+    if answer.status_code == 401:  # whatever the member says, the token we hold is not good there now
         auth.forget_bearer(message.system)
-        return "retry", f"{answer.status_code} {code}"
+        if code in ("invalid_token", ""):
+            return "retry", f"{answer.status_code} {code or 'unauthorised'}"
     if 400 <= answer.status_code < 500 and answer.status_code not in RETRYABLE_CLIENT_ERRORS:
         return "dead", f"{answer.status_code} {code}"
     return "retry", f"{answer.status_code} {code}"
 
 
 def _error_code(answer: httpx.Response) -> str:
+    """The member's error code: ``{"error": {"code": …}}`` as this API answers, or an OAuth
+    style ``{"error": "…"}`` / ``WWW-Authenticate: Bearer error="…"``."""
     try:
-        return str(answer.json()["error"]["code"])[:60]
-    except (ValueError, KeyError, TypeError):
-        return ""
+        error = answer.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        error = error.get("code")
+    if isinstance(error, str):
+        return error[:60]
+    challenge = answer.headers.get("WWW-Authenticate", "")
+    if 'error="' in challenge:
+        return challenge.split('error="', 1)[1].split('"', 1)[0][:60]
+    return ""
 
 
 def deliver_pending(limit: int = 200) -> int:

@@ -109,14 +109,47 @@ def seal(
         envelope["encrypted_payload"] = sealed.serialize(compact=True)
     else:
         envelope["payload"] = payload
+    return _signed(envelope, signing_key)
+
+
+def _signed(envelope: dict, signing_key: jwk.JWK) -> str:
     token = jws.JWS(json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode())
     token.add_signature(signing_key, alg="ES256", protected=json.dumps(
         {"alg": "ES256", "kid": signing_key.get("kid", ""), "typ": JWS_TYPE}))
     return token.serialize(compact=True)
 
 
+RESEAL_AFTER_SECONDS = 200  # well inside the receiver's 300 s window
+
+
+def resealed(token: str, *, signing_key: jwk.JWK, now: datetime | None = None,
+             after_seconds: float = RESEAL_AFTER_SECONDS) -> str:
+    """``token`` again, signed now, if it was signed more than ``after_seconds`` ago: the same
+    message (id, correlation, payload or ciphertext), so the receiver applies it once, but a
+    retry after a long outage is not refused as ``stale``. A receiver that already holds the
+    first token answers ``409 replayed`` for this one, which the sender counts as delivered."""
+    public = jwk.JWK(**signing_key.export_public(as_dict=True))
+    envelope = verified_envelope(token, public)
+    now = now or datetime.now(VIETNAM)
+    if now - datetime.fromisoformat(envelope["timestamp"]) <= timedelta(seconds=after_seconds):
+        return token
+    return _signed({**envelope, "timestamp": now_iso(now)}, signing_key)
+
+
+def _strict_json(text: str | bytes) -> Any:
+    """JSON without NaN or Infinity (Python's parser takes them; no JSON peer sends them, and
+    a NaN compares false with every bound)."""
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
 def header(token: str) -> dict:
-    """The JWS header, unverified (to find the key): ``malformed`` unless ES256 with a kid."""
+    """The JWS header, unverified (to find the key): ``malformed`` unless a compact JWS
+    (three parts; the JSON serialisations are not accepted) naming ES256 and a kid."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise ProtocolError("malformed", "not a compact JWS")
     parsed = jws.JWS()
     try:
         parsed.deserialize(token)
@@ -135,7 +168,7 @@ def verified_envelope(token: str, sender_key: jwk.JWK) -> dict:
     try:
         verified.deserialize(token)
         verified.verify(sender_key, alg="ES256")
-        envelope = json.loads(verified.payload)
+        envelope = _strict_json(verified.payload)
     except (JWException, ValueError, TypeError) as error:
         raise ProtocolError("bad_signature") from error
     if not isinstance(envelope, dict):
@@ -166,7 +199,7 @@ def decrypted_payload(envelope: dict, decryption_key: jwk.JWK) -> dict:
     sealed = jwe.JWE()
     try:
         sealed.deserialize(envelope["encrypted_payload"], key=decryption_key)
-        payload = json.loads(sealed.payload)
+        payload = _strict_json(sealed.payload)
     except (JWException, ValueError, TypeError) as error:
         raise ProtocolError("undecryptable") from error
     if not isinstance(payload, dict):
@@ -197,8 +230,10 @@ def client_assertion(*, client_id: str, audience: str, key: jwk.JWK, lifetime: i
 
 def _claims(token: str, key: jwk.JWK) -> dict:
     try:
+        if token.count(".") != 2:
+            raise ValueError("not a compact JWS")
         parsed = jwt.JWT(jwt=token, key=key, algs=["ES256"], check_claims=False)
-        claims = json.loads(parsed.claims)
+        claims = _strict_json(parsed.claims)
     except (JWException, ValueError, TypeError) as error:
         raise ProtocolError("invalid_client", "signature") from error
     if not isinstance(claims, dict):
@@ -228,8 +263,8 @@ def verify_client_assertion(assertion: str, *, key: jwk.JWK, audience: str | Col
     accepted = {audience} if isinstance(audience, str) else set(audience)
     if not accepted.intersection(a for a in audiences if isinstance(a, str)):
         raise ProtocolError("invalid_client", "aud")
-    expires, issued = claims.get("exp"), claims.get("iat", now)
-    if not isinstance(expires, (int, float)) or not isinstance(issued, (int, float)) or \
+    expires, issued = claims.get("exp"), claims.get("iat", int(now))
+    if type(expires) is not int or type(issued) is not int or \
             expires < now - 5 or expires - issued > ASSERTION_MAX_LIFETIME_SECONDS or \
             issued > now + MAX_CLOCK_SKEW_SECONDS:
         raise ProtocolError("invalid_client", "exp")
@@ -255,13 +290,15 @@ def verify_access_token(token: str, *, key: jwk.JWK, issuer: str) -> dict:
     """The token's claims if ``issuer`` signed it with ``key`` and it has not expired;
     ``invalid_token`` otherwise."""
     try:
+        if token.count(".") != 2:
+            raise ValueError("not a compact JWS")
         parsed = jwt.JWT(jwt=token, key=key, algs=["ES256"], check_claims=False)
-        claims = json.loads(parsed.claims)
-        typ = json.loads(parsed.header).get("typ")
+        claims = _strict_json(parsed.claims)
+        typ = _strict_json(parsed.header).get("typ")
     except (JWException, ValueError, TypeError) as error:
         raise ProtocolError("invalid_token") from error
     if typ != ACCESS_TOKEN_TYPE or not isinstance(claims, dict) or claims.get("iss") != issuer or \
-            claims.get("aud") != issuer or not isinstance(claims.get("exp"), (int, float)) or \
+            claims.get("aud") != issuer or type(claims.get("exp")) is not int or \
             claims["exp"] < time.time() or not isinstance(claims.get("sub"), str):
         raise ProtocolError("invalid_token")
     return claims

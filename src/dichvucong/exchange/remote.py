@@ -40,11 +40,14 @@ SYSTEM_KEY = "exchange"
 
 
 def member_for(dossier: Dossier) -> Member | None:
-    """The active member that published the dossier's procedure (``catalog_sync``) and
-    answers for the dossier's agency, if any."""
+    """The active member that published the dossier's procedure (``catalog_sync``), answers
+    for the dossier's agency and has a system receiving dossiers: the member of that very
+    agency first, else the province's."""
     listings = MemberProcedure.objects.filter(procedure_id=dossier.procedure_id, member__status=MemberStatus.ACTIVE) \
-        .select_related("member__agency").order_by("member__code")
-    return next((listing.member for listing in listings if answers_for(listing.member, dossier.agency)), None)
+        .select_related("member__agency").prefetch_related("member__systems").order_by("member__code")
+    candidates = [listing.member for listing in listings
+                  if answers_for(listing.member, dossier.agency) and _receiving_system(listing.member) is not None]
+    return min(candidates, key=lambda member: member.agency_id != dossier.agency_id, default=None)
 
 
 def _receiving_system(member: Member) -> MemberSystem | None:
@@ -53,8 +56,7 @@ def _receiving_system(member: Member) -> MemberSystem | None:
 
 
 def route(dossier: Dossier) -> str | None:
-    member = member_for(dossier)
-    return SYSTEM_KEY if member is not None and _receiving_system(member) is not None else None
+    return SYSTEM_KEY if member_for(dossier) is not None else None
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -50,6 +50,7 @@ class Connection:
     last_heartbeat_at: datetime | None = None  # its systems say they are up, even when idle
     heartbeats_24h: int = 0
     not_applied_24h: int = 0  # accepted, then refused when applied (e.g. a result's reference conflict)
+    unreachable_systems: int = 0  # receive messages but lack an endpoint or a token endpoint to call
 
     @property
     def available(self) -> bool:
@@ -60,7 +61,8 @@ class Connection:
         return [name for name, raised in (("silent", self.silent), ("backlog", self.backlog_alert),
                                           ("dead_letters", self.dead > 0),
                                           ("key_expiring", self.key_expiring),
-                                          ("not_applied", self.not_applied_24h > 0)) if raised]
+                                          ("not_applied", self.not_applied_24h > 0),
+                                          ("no_endpoint", self.unreachable_systems > 0)) if raised]
 
 
 def connections(now: datetime | None = None) -> list[Connection]:
@@ -84,6 +86,8 @@ def connections(now: datetime | None = None) -> list[Connection]:
                   .values("sender").annotate(last=Max("sent_at"), day=Count("pk", filter=Q(received_at__gte=day)))}
     not_applied = dict(InboxMessage.objects.filter(applied_ok=False, received_at__gte=day).values_list("sender")
                        .annotate(n=Count("pk")))
+    unreachable = dict(MemberSystem.objects.exclude(may_receive=[]).filter(Q(endpoint="") | Q(token_endpoint=""))
+                       .values_list("member").annotate(n=Count("pk")))
     result = []
     for member in Member.objects.exclude(kind="portal").order_by("kind", "code"):
         row = outbox.get(member.pk, {})
@@ -99,7 +103,7 @@ def connections(now: datetime | None = None) -> list[Connection]:
             key_expires_at=expires, key_expiring=expires is not None and expires - now <= warn,
             last_heartbeat_at=heartbeats.get(member.pk, {}).get("last"),
             heartbeats_24h=heartbeats.get(member.pk, {}).get("day", 0),
-            not_applied_24h=not_applied.get(member.pk, 0),
+            not_applied_24h=not_applied.get(member.pk, 0), unreachable_systems=unreachable.get(member.pk, 0),
         ))
     return result
 
@@ -249,11 +253,12 @@ def dossier_journey(code: str) -> Journey:
                          message_type_label=_label(MessageType, entry.message_type),
                          detail_label=_label(Refusal, entry.detail) if entry.event == "refused" else entry.detail)
              for entry in entries]
-    # The digest recorded when the message first crossed (verified in, created out).
+    # The digest of the token as it last crossed: verified in; created out, or sent again
+    # when a retry after a long outage had to be signed anew.
     traced: dict[str, str] = {}
     for entry in entries:
-        if entry.token_sha256 and entry.event in ("verified", "created"):
-            traced.setdefault(entry.message_id, entry.token_sha256)
+        if entry.token_sha256 and entry.event in ("verified", "created", "sent"):
+            traced[entry.message_id] = entry.token_sha256
     inbox = list(InboxMessage.objects.filter(correlation_id=code).select_related("sender").order_by("received_at"))
     sent = list(OutboxMessage.objects.filter(correlation_id=code).select_related("system__member")
                 .order_by("created_at"))

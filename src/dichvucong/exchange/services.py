@@ -5,6 +5,7 @@ every change audited."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from dichvucong.exchange.models import InboxMessage, Member, MemberKey, MemberSy
 from dichvucong.exchange.selectors import TraceVerification, trace_verification
 
 logger = logging.getLogger(__name__)
+MEMBER_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
 
 def receive(token: str, *, authorization: str | None) -> tuple[InboxMessage, bool]:
@@ -48,7 +50,7 @@ def receive(token: str, *, authorization: str | None) -> tuple[InboxMessage, boo
             message_id=refused.seen.get("message_id", ""), message_type=refused.seen.get("type", ""),
             token_sha256=token_digest(token),
         )
-        logger.warning("exchange message refused: %s", refused.code, extra={"kid": refused.seen.get("kid", "")})
+        logger.warning("exchange message refused: %s", refused.code, extra={"kid": refused.seen.get("kid", "")[:100]})
         trace.append("refused", message_id=refused.seen.get("message_id", ""), party=refused.seen.get("sender", ""),
                      message_type=refused.seen.get("type", ""), detail=refused.code,
                      token_sha256=token_digest(token))
@@ -83,6 +85,9 @@ def _queue_apply(message_id: str) -> None:
 # --- the registry of members (administrators) ----------------------------------------------
 @transaction.atomic
 def register_member(*, code: str, name: str, kind: str, admin, agency=None) -> Member:  # noqa: ANN001
+    """A new member; its code goes into addresses and the trace, so it is a plain identifier."""
+    if not MEMBER_CODE.fullmatch(code.strip()):
+        raise ValueError("a member code is letters, digits, '.', '-' or '_' (at most 32)")
     member = Member.objects.create(code=code.strip(), name=name.strip(), kind=kind, agency=agency)
     audit.record("exchange.member_registered", user=admin, member=member.code)
     return member

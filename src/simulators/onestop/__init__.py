@@ -12,7 +12,9 @@ The contract it honours is the portal's (docs/exchange.md), from the member's si
   ``GET /lien-thong/jwks.json``;
 - it processes handed-over dossiers in steps (on a timer or by command), sends status updates,
   supplement requests and a PAdES-signed PDF result back, publishes its catalog, reports
-  statistics and sends heartbeats, through an outbox a sender thread posts with backoff;
+  statistics and sends heartbeats, through an outbox a sender thread posts with backoff (a
+  suspended member or revoked key waits too; dead messages go again on
+  ``POST /control/outbox/replay``);
 - it fails on demand (``POST /control/faults``) so the portal's resilience can be shown.
 
 It never imports Django: only :mod:`dichvucong.exchange.protocol`, loaded from its file so

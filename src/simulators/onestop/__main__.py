@@ -36,11 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--step-seconds", type=float, default=0, help="advance dossiers by timer (0: by command)")
     serve.add_argument("--heartbeat-seconds", type=float, default=60)
     serve.add_argument("--ca-url", default="", help="the CA simulator (default <portal>/sim/ca/)")
+    serve.add_argument("--public-url", default="", help="the base URL the portal reaches us by, behind a proxy "
+                       "(its /lien-thong/token is then also our token endpoint's name)")
 
     ctl = commands.add_parser("ctl", help="call the control API of a running system")
     ctl.add_argument("--url", default="http://127.0.0.1:8101")
     ctl.add_argument("action", choices=["state", "advance", "supplement-request", "refuse", "catalog",
-                                        "statistics", "heartbeat", "faults", "faults-reset"])
+                                        "statistics", "heartbeat", "faults", "faults-reset", "replay"])
     ctl.add_argument("args", nargs="*", help="a dossier code; a reason; faults as name=value (down=true)")
     return parser
 
@@ -62,6 +64,8 @@ def _control_call(action: str, args: list[str]) -> tuple[str, str, dict]:
         return "POST", "/control/faults", faults
     if action == "faults-reset":
         return "POST", "/control/faults/reset", {}
+    if action == "replay":
+        return "POST", "/control/outbox/replay", {}
     return "POST", f"/control/{action}", {}
 
 
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         code=options.code, name=options.name, agency_code=options.agency_code, data_dir=options.data_dir.resolve(),
         portal_url=options.portal_url.rstrip("/"), portal_code=options.portal_code, host=options.host,
         port=options.port, catalog=options.catalog, step_seconds=options.step_seconds,
-        heartbeat_seconds=options.heartbeat_seconds, ca_url=options.ca_url))
+        heartbeat_seconds=options.heartbeat_seconds, ca_url=options.ca_url, public_url=options.public_url))
     return 0
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_CATALOG = Path(__file__).parent / "catalogs" / "dak-lak.json"
+TOKEN_PATH = "/lien-thong/token"  # noqa: S105 - a path, not a secret
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})
 
 
 @dataclass
@@ -24,10 +26,23 @@ class Config:
     step_seconds: float = 0
     heartbeat_seconds: float = 60
     ca_url: str = ""
+    public_url: str = ""  # how the portal reaches us behind a proxy, e.g. https://motcua.example
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def token_endpoints(self) -> frozenset[str]:
+        """The URLs a client assertion may name as its audience: ours only, from our own
+        settings and never from a request's Host header (which the caller chooses: an
+        assertion the portal made for another member's endpoint must not be good here).
+        On loopback, localhost and 127.0.0.1 on the same port are the same endpoint."""
+        hosts = LOOPBACK_NAMES if self.host in LOOPBACK_NAMES else {self.host}
+        urls = {f"http://{host}:{self.port}{TOKEN_PATH}" for host in hosts}
+        if self.public_url:
+            urls.add(self.public_url.rstrip("/") + TOKEN_PATH)
+        return frozenset(urls)
 
     @property
     def portal_api(self) -> str:

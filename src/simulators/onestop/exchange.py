@@ -20,7 +20,9 @@ from .store import Store
 
 log = logging.getLogger("onestop")
 ProtocolError = protocol.ProtocolError
-RECEIVED_TYPES = frozenset({"dossier_handover", "supplement", "heartbeat"})
+# What the portal may send us, in the order the token endpoint lists them; nothing else is
+# granted (invalid_scope) nor received (not_allowed).
+RECEIVED_TYPES = ("dossier_handover", "supplement", "heartbeat")
 HTTP_STATUS = {
     "malformed": 400, "unknown_key": 401, "bad_signature": 401, "sender_mismatch": 401,
     "not_for_us": 421, "not_allowed": 403, "stale": 400, "replayed": 409, "not_encrypted": 400,
@@ -78,7 +80,7 @@ class Exchange:
         self.config, self.key, self.store, self.portal_keys = config, key, store, portal_keys
 
     # --- our token endpoint -------------------------------------------------------------
-    def token(self, form: dict[str, str], host: str) -> Reply:
+    def token(self, form: dict[str, str]) -> Reply:
         """RFC 6749 §4.4 with RFC 7523 client authentication, for the portal only."""
         if form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type"}
@@ -90,33 +92,25 @@ class Exchange:
             portal_key = self.portal_keys.get(kid)
             if portal_key is None:
                 raise ProtocolError("invalid_client", "unknown key")
-            claims = self._verified_assertion(assertion, portal_key, host)
+            claims = protocol.verify_client_assertion(assertion, key=portal_key, audience=self.config.token_endpoints,
+                                                      client_id=self.config.portal_code)
         except ProtocolError as error:
             log.warning("token refused: %s", error)
             return 401, {"error": "invalid_client"}
         if not self.store.remember_assertion(claims["jti"], float(claims["exp"])):
             log.warning("token refused: client assertion replayed")
             return 401, {"error": "invalid_client"}
-        scope = form.get("scope", "").split() or ["lien-thong"]
+        # Like the portal's endpoint: the types asked for, all of them ours to receive, or
+        # every type we receive when none is asked for.
+        requested = form.get("scope", "").split()
+        if set(requested) - set(RECEIVED_TYPES):
+            log.warning("token refused: scope %s", " ".join(sorted(set(requested) - set(RECEIVED_TYPES)))[:200])
+            return 400, {"error": "invalid_scope"}
+        scope = [t for t in RECEIVED_TYPES if t in requested] if requested else list(RECEIVED_TYPES)
         token = protocol.access_token(issuer=self.config.code, subject=self.config.portal_code,
                                       scope=scope, key=self.key, key_id=kid)
         return 200, {"access_token": token, "token_type": "Bearer",
                      "expires_in": protocol.ACCESS_TOKEN_SECONDS, "scope": " ".join(scope)}
-
-    def _verified_assertion(self, assertion: str, portal_key: jwk.JWK, host: str) -> dict:
-        """The audience is our token endpoint's URL: the configured one, or the one the
-        portal reached (localhost and 127.0.0.1 are the same endpoint)."""
-        audiences = [self.config.base_url + "/lien-thong/token"]
-        if host:
-            audiences.append(f"http://{host}/lien-thong/token")
-        error = ProtocolError("invalid_client")
-        for audience in dict.fromkeys(audiences):
-            try:
-                return protocol.verify_client_assertion(assertion, key=portal_key, audience=audience,
-                                                        client_id=self.config.portal_code)
-            except ProtocolError as refused:
-                error = refused
-        raise error
 
     # --- messages we receive ------------------------------------------------------------
     def receive(self, authorization: str | None, body: bytes) -> Reply:
@@ -128,30 +122,35 @@ class Exchange:
         except ProtocolError:
             return refusal("invalid_token", "A bearer token from /lien-thong/token is required.")
         try:
-            return self._accept(body.decode("ascii").strip())
+            return self._accept(body.decode("ascii").strip(), frozenset(str(claims.get("scope", "")).split()))
         except UnicodeDecodeError:
             return refusal("malformed", "not a compact JWS")
         except ProtocolError as error:
             log.warning("message refused: %s", error.code)
             return refusal(error.code, error.detail)
 
-    def _accept(self, token: str) -> Reply:
-        portal_key = self.portal_keys.get(protocol.header(token)["kid"])
-        if portal_key is None:
+    def _accept(self, token: str, scope: frozenset[str]) -> Reply:
+        """The checks in the order of the portal's table (docs/exchange.md), so that the same
+        bad message gets the same refusal from either side."""
+        portal_key = self.portal_keys.get(protocol.header(token)["kid"])  # 1 malformed
+        if portal_key is None:  # 2
             raise ProtocolError("unknown_key", "not a key of the portal")
-        envelope = protocol.verified_envelope(token, portal_key)
-        if envelope["sender"] != self.config.portal_code:
+        envelope = protocol.verified_envelope(token, portal_key)  # 5 bad_signature, 6 malformed
+        if envelope["sender"] != self.config.portal_code:  # 7
             raise ProtocolError("sender_mismatch", "the key is the portal's")
-        if envelope["receiver"] != self.config.code:
+        if envelope["receiver"] != self.config.code:  # 8
             raise ProtocolError("not_for_us", f"this is {self.config.code}")
-        if not protocol.is_fresh(envelope["timestamp"]):
+        if envelope["type"] not in RECEIVED_TYPES:  # 9
+            raise ProtocolError("not_allowed", f"{envelope['type']} is not received here")
+        if not protocol.is_fresh(envelope["timestamp"]):  # 10
             raise ProtocolError("stale", "timestamp more than 300 s off")
         message_id, digest = envelope["message_id"], protocol.token_digest(token)
-        if (seen := self.store.inbox_digest(message_id)) is not None:
+        if (seen := self.store.inbox_digest(message_id)) is not None:  # 11
             return self._seen(message_id, seen, digest)
-        if envelope["type"] not in RECEIVED_TYPES:
-            raise ProtocolError("not_allowed", f"{envelope['type']} is not received here")
-        payload = protocol.checked_payload(envelope["type"], protocol.decrypted_payload(envelope, self.key))
+        payload = protocol.checked_payload(  # 12 not_encrypted, undecryptable; 13 schema_violation
+            envelope["type"], protocol.decrypted_payload(envelope, self.key))
+        if envelope["type"] not in scope:  # 14: a token asked for fewer types does not carry the others
+            raise ProtocolError("not_allowed", f"{envelope['type']} is not in the token's scope")
         attachments = []
         if envelope["type"] in ("dossier_handover", "supplement"):  # files checked before anything is kept
             try:

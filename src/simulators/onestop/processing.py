@@ -50,7 +50,12 @@ STEPS = {
     "awaiting_supplement": "Yêu cầu bổ sung hồ sơ",
     "refused": "Từ chối giải quyết hồ sơ",
 }
-_advancing = threading.Lock()  # the timer and a command never advance at the same time
+# Every command that changes a dossier (the timer's advance too) holds this lock: the slow part
+# of issuing a result (the CA, signing the PDF) happens outside any transaction, and no other
+# command may decide on the same dossier meanwhile. Each change still re-reads the dossier
+# inside its write transaction, so the messages received (which change dossiers under the
+# store's lock only, never waiting for a signature) cannot be lost either.
+_advancing = threading.Lock()
 
 
 class UnknownDossier(LookupError):
@@ -90,7 +95,9 @@ def save_attachments(config: Config, dossier_code: str, attachments: list[dict])
 
 
 def _status_update(db: sqlite3.Connection, dossier: dict, status: str, **extra: Any) -> None:
-    """Move the dossier to ``status`` and queue the update with the next sequence number."""
+    """Move the dossier to ``status`` and queue the update with the next sequence number;
+    ``dossier`` is read in the same transaction (else two changes could share a sequence and
+    the portal would drop the second as late)."""
     sequence = dossier["sequence"] + 1
     db.execute("UPDATE dossiers SET status = ?, sequence = ?, step_at = ? WHERE code = ?",
                (status, sequence, time.time(), dossier["code"]))
@@ -132,42 +139,43 @@ def receive_supplement(db: sqlite3.Connection, payload: dict) -> None:
 
 
 # --- commands -----------------------------------------------------------------------------
-def _dossier(store: Store, code: str) -> dict:
-    dossier = store.dossier(code)
-    if dossier is None:
+def _current(db: sqlite3.Connection, code: str) -> dict:
+    """The dossier as it is inside the caller's write transaction."""
+    row = db.execute("SELECT * FROM dossiers WHERE code = ?", (code,)).fetchone()
+    if row is None:
         raise UnknownDossier(code)
-    return dossier
+    return dict(row)
 
 
 def advance(store: Store, config: Config, code: str) -> str:
     """Take the dossier's next step; its new status. :class:`CredentialUnavailable` leaves
     it at processing for the next try."""
     with _advancing:
-        dossier = _dossier(store, code)
-        if dossier["status"] == "received":
-            with store.write() as db:
+        with store.write() as db:
+            dossier = _current(db, code)
+            if dossier["status"] == "received":
                 _status_update(db, dossier, "processing")
-            return "processing"
+                return "processing"
         if dossier["status"] != "processing":
             raise NotAdvanceable(dossier["status"])
         return _issue_result(store, config, dossier)
 
 
 def request_supplement(store: Store, code: str, reason: str) -> None:
-    dossier = _dossier(store, code)
-    if dossier["status"] not in ("received", "processing"):
-        raise NotAdvanceable(dossier["status"])
-    with store.write() as db:
+    with _advancing, store.write() as db:
+        dossier = _current(db, code)
+        if dossier["status"] not in ("received", "processing"):
+            raise NotAdvanceable(dossier["status"])
         _status_update(db, dossier, "awaiting_supplement", reason=reason)
         Store.enqueue(db, "supplement_request", protocol.checked_payload("supplement_request", {
             "dossier_code": code, "reason": reason, "at": protocol.now_iso()}), code)
 
 
 def refuse(store: Store, code: str, reason: str) -> None:
-    dossier = _dossier(store, code)
-    if dossier["status"] in ("result_issued", "refused"):
-        raise NotAdvanceable(dossier["status"])
-    with store.write() as db:
+    with _advancing, store.write() as db:
+        dossier = _current(db, code)
+        if dossier["status"] in ("result_issued", "refused"):
+            raise NotAdvanceable(dossier["status"])
         _status_update(db, dossier, "refused", reason=reason)
         db.execute("UPDATE dossiers SET finished_at = ? WHERE code = ?", (protocol.now_iso(), code))
 
@@ -236,15 +244,20 @@ def _issue_result(store: Store, config: Config, dossier: dict) -> str:
     title = f"Kết quả giải quyết thủ tục: {procedure_name(config, dossier['procedure_code'])}"[:300]
     pdf = sign_pdf(result_pdf(config, dossier, reference, title, issued), credential, config, reference)
     digest = hashlib.sha256(pdf).hexdigest()
-    results = config.data_dir / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"{_safe(dossier['code'])}.pdf").write_bytes(pdf)
     payload = protocol.checked_payload("result_delivery", {
         "dossier_code": dossier["code"], "reference": reference, "title": title,
         "issued_at": protocol.now_iso(issued), "document": {
             "name": f"ket-qua-{_safe(dossier['code'])}.pdf", "content_type": "application/pdf",
             "sha256": digest, "content": base64.b64encode(pdf).decode()}})
     with store.write() as db:
+        # The CA call and the signing took a while outside any transaction: whatever changed
+        # the dossier meanwhile (a refusal) stands, and this result is dropped.
+        if (status := _current(db, dossier["code"])["status"]) != "processing":
+            log.warning("dossier %s became %s while its result was made: not issued", dossier["code"], status)
+            raise NotAdvanceable(status)
+        results = config.data_dir / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        (results / f"{_safe(dossier['code'])}.pdf").write_bytes(pdf)
         db.execute("UPDATE dossiers SET status = 'result_issued', step_at = ?, finished_at = ?, reference = ?,"
                    " result_sha256 = ? WHERE code = ?",
                    (time.time(), protocol.now_iso(issued), reference, digest, dossier["code"]))

@@ -19,6 +19,9 @@ from .store import Store
 
 log = logging.getLogger("onestop")
 RETRYABLE = frozenset({408, 409, 425, 429})
+# Refusals about us, not the message: an administrator reinstates the member or registers a
+# new key, and the same messages are then good. They wait with the usual backoff.
+NOT_NOW = frozenset({"sender_suspended", "key_revoked", "invalid_token"})
 MAX_BACKOFF_SECONDS = 30.0  # short, so `make run` recovers soon after the portal starts
 BATCH_SECONDS = 1.0  # out of order: let messages gather so there is a batch to reverse
 IDLE_SECONDS = 5.0
@@ -70,7 +73,8 @@ class Sender(threading.Thread):
                 return
 
     def deliver(self, message: dict[str, Any]) -> bool:
-        """Post one message and record the outcome; False when the portal is away."""
+        """Post one message and record the outcome; False when the portal is away or refuses
+        us (rather than this message): the others wait too."""
         try:
             token = self.exchange.sealed(message)
             if self.faults.bad_signature:
@@ -81,20 +85,26 @@ class Sender(threading.Thread):
         except (httpx.HTTPError, PortalAway) as error:
             self._retry(message, f"portal unreachable: {error}"[:300])
             return False
-        self._record(message, reply)
-        return True
+        return self._record(message, reply)
 
-    def _record(self, message: dict[str, Any], reply: httpx.Response) -> None:
+    def _record(self, message: dict[str, Any], reply: httpx.Response) -> bool:
+        """Keep the outcome; False when the rest of the batch would be refused alike."""
         code, name = _error_code(reply), f"{message['type']} {message['message_id']}"
+        if reply.status_code == 401:
+            self._token = None  # whatever the reason, the next call asks for a new token
         if reply.is_success or (reply.status_code == 409 and code == "replayed"):
             # "replayed": the portal already holds this message id, which only we sign.
             self.store.update_message(message["message_id"], state="delivered", last_error=code or None)
             log.info("%s delivered (%s)", name, reply.status_code)
+        elif code in NOT_NOW:
+            self._retry(message, f"HTTP {reply.status_code} {code}")
+            return False
         elif reply.status_code >= 500 or reply.status_code in RETRYABLE or self.faults.bad_signature:
             self._retry(message, f"HTTP {reply.status_code} {code}")
         else:
             self.store.update_message(message["message_id"], state="dead", last_error=f"HTTP {reply.status_code} {code}")
             log.warning("%s refused for good: HTTP %s %s", name, reply.status_code, code)
+        return True
 
     def _retry(self, message: dict[str, Any], why: str) -> None:
         delay = min(MAX_BACKOFF_SECONDS, 2.0 ** message["attempts"])

@@ -85,6 +85,10 @@ class Node:
         elif path == "/control/faults/reset":
             self.faults.reset()
             self.store.retry_now()  # healthy again: what was backing off goes now
+        elif path == "/control/outbox/replay":
+            replayed = self.store.replay_dead()
+            self.sender.wake.set()
+            return 200, {**self.state(), "replayed": replayed}
         elif path == "/control/catalog":
             processing.queue_catalog(self.store, self.config)
         elif path == "/control/statistics":
@@ -201,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
     def _exchange(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if path == "/lien-thong/token":
             form = dict(parse_qsl(body.decode("utf-8", "replace")))
-            return self.node.exchange.token(form, self.headers.get("Host", ""))
+            return self.node.exchange.token(form)
         reply = self.node.exchange.receive(self.headers.get("Authorization"), body)
         if reply[0] == 202:
             self.node.sender.wake.set()  # what the message caused (a status update) goes at once

@@ -132,6 +132,13 @@ class Store:
         with self.write() as db:
             db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'")
 
+    def replay_dead(self) -> int:
+        """Every dead message pending again, to be tried at once; its token is dropped so it
+        is sealed anew (fresh timestamp, the portal's current key) when sent. How many."""
+        with self.write() as db:
+            return db.execute("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, token = NULL,"
+                              " sealed_at = NULL WHERE state = 'dead'").rowcount
+
     # --- inbox and assertions ---------------------------------------------------------------
     def inbox_digest(self, message_id: str) -> str | None:
         rows = self.read("SELECT token_digest FROM inbox WHERE message_id = ?", (message_id,))

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from dichvucong.accounts import audit
 from dichvucong.catalog.models import Agency
 from dichvucong.exchange import services
 from dichvucong.exchange.constants import MemberKind, MessageType
@@ -56,14 +57,20 @@ class Command(BaseCommand):
                 raise CommandError(f"no agency {options['agency']} in the catalog")
         member = Member.objects.filter(code=options["code"]).first()
         if member is None:
-            member = services.register_member(code=options["code"], name=options["name"], kind=options["kind"],
-                                              admin=None, agency=agency)
+            try:
+                member = services.register_member(code=options["code"], name=options["name"], kind=options["kind"],
+                                                  admin=None, agency=agency)
+            except ValueError as error:
+                raise CommandError(str(error)) from error
         else:
             Member.objects.filter(pk=member.pk).update(name=options["name"], kind=options["kind"], agency=agency)
         system, _ = MemberSystem.objects.update_or_create(member=member, name=options["system"], defaults={
             "endpoint": options["endpoint"], "token_endpoint": options["token_endpoint"],
             "may_send": list(options["sends"]), "may_receive": list(options["receives"]),
         })
+        audit.record("exchange.member_configured", member=member.code, kind=options["kind"],
+                     agency=options["agency"] or "", system=system.name, endpoint=system.endpoint,
+                     token_endpoint=system.token_endpoint, may_send=system.may_send, may_receive=system.may_receive)
         if options["key_file"]:
             self._add_key(system, options)
         self.stdout.write(f"exchange member {member.code}: {system.name} at {system.endpoint or '(no endpoint)'}, "
