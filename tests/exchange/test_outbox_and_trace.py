@@ -169,3 +169,13 @@ def test_a_member_that_no_longer_takes_our_token_gets_a_new_one(member, receiver
     _due(message)
     assert outbox.deliver(message.pk) == OutboxStatus.DELIVERED
     assert receiver.tokens - tokens_before  # asked for a fresh one
+
+
+def test_a_message_signed_by_an_earlier_portal_key_still_goes_as_it_was(member, receiver, settings, tmp_path):
+    receiver.answers = [503]
+    message = outbox.send(member.system, MessageType.HEARTBEAT, {"status": "ok"})
+    assert outbox.deliver(message.pk) == OutboxStatus.PENDING
+    settings.EXCHANGE_KEY_FILE = tmp_path / "rotated.jwk"  # the portal's key rotated meanwhile
+    _due(message)
+    assert outbox.deliver(message.pk) == OutboxStatus.DELIVERED
+    assert receiver.bodies[-1] == message.token  # the member checks it against the key it registered then

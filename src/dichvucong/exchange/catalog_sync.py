@@ -54,7 +54,7 @@ def apply_catalog_sync(message: InboxMessage) -> str:
     """The member's listings as its message says; the outcome, for the trace."""
     with transaction.atomic():
         # One catalog of a member at a time, judged against the last one applied.
-        member = Member.objects.select_for_update().select_related("agency").get(pk=message.sender_id)
+        member = Member.objects.select_for_update(of=("self",)).select_related("agency").get(pk=message.sender_id)
         if member.catalog_published_at is not None and member.catalog_published_at > message.sent_at:
             return "late"
         listed, added, skipped = [], 0, 0
