@@ -10,6 +10,7 @@ rotates the file-based keys. Imported by settings: no Django imports here.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,8 +28,10 @@ def _new_key_pem() -> str:
 def write_private_file(path: Path, pem: str) -> None:
     """Write a private key (0600) once: a concurrent writer's file wins, never half a key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A name of its own per writer (mkstemp: 0600, exclusive): writers racing to create the
+    # key must not remove each other's file before it is linked.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
     with os.fdopen(fd, "w") as handle:
         handle.write(pem)
     # link() fails if another process created the key meanwhile: both then use that one.
