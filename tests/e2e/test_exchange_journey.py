@@ -155,6 +155,16 @@ def test_a_dossier_goes_to_the_province_and_back_and_its_trail_is_proven(
     assert "Nhật ký nguyên vẹn, không bị sửa đổi." in verification.inner_text()
     audit(admin, "exchange-07-verified-desktop")
 
+    # 6. The member's page and the monitor, at phone width too: the province, its key, its catalog.
+    admin.set_viewport_size(PHONE)
+    admin.goto("/quan-tri/lien-thong/thanh-vien/H66/")
+    assert admin.locator('[data-status="active"]').count() == 1
+    assert LEGAL_ADVISER in admin.locator("#procedures").inner_text()
+    audit(admin, "exchange-08-member-phone")
+    admin.goto("/quan-tri/giam-sat-lien-thong/")
+    assert admin.locator('[data-member="H66"] [data-heartbeats]').count() == 1
+    audit(admin, "exchange-09-monitor-phone")
+
     citizen_problems.check(citizen)
     admin_problems.check(admin)
     audit.check()
