@@ -230,7 +230,9 @@ def test_a_request_without_signature_is_refused(platform):
     assert response.json()["error"]["code"] == "bad_signature"
 
 
-@pytest.mark.parametrize("offset", [-301, 301])
+# Ahead, the margin is wider: the clock moves on between signing and the check, on a busy
+# machine by seconds, which brings a timestamp 301 s ahead back inside the window.
+@pytest.mark.parametrize("offset", [-301, 330])
 def test_a_timestamp_more_than_300_seconds_away_is_stale(platform, offset):
     response = platform.call("GET", "v1/payments/DVC-0001", timestamp=int(time.time()) + offset)
 
