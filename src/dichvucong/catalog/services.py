@@ -105,6 +105,25 @@ def abolish_procedure(*, procedure: Procedure) -> None:
     emit("catalog.procedure_abolished", code=procedure.code)
 
 
+@transaction.atomic
+def reinstate_procedure(*, procedure: Procedure) -> None:
+    """An abolished procedure back in search and lists (published again by the agency that
+    carries it out)."""
+    Procedure.objects.filter(pk=procedure.pk).update(status=ProcedureStatus.ACTIVE)
+    bump_revision()
+    emit("catalog.procedure_changed", code=procedure.code, version=procedure.current.number if procedure.current else 0)
+
+
+def record_local_procedure(*, code: str, values: dict[str, Any], owner: Agency, change_note: str) -> Procedure:
+    """A procedure of one province or agency, published by its own system rather than the
+    national catalog: owned by that agency and marked incomplete (only its name, level and
+    agency are known)."""
+    procedure, _outcome = record_version(code=code, values=values, field=None, change_note=change_note)
+    Procedure.objects.filter(pk=procedure.pk).update(owner=owner, is_complete=False)
+    procedure.owner, procedure.is_complete = owner, False
+    return procedure
+
+
 @dataclass
 class ImportResult:
     created: int = 0

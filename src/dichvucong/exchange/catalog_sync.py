@@ -22,7 +22,11 @@ from django.db import transaction
 
 from dichvucong.catalog.constants import AgencyLevel, ProcedureStatus
 from dichvucong.catalog.models import Agency, Procedure
-from dichvucong.catalog.services import abolish_procedure, bump_revision, record_version
+from dichvucong.catalog.services import (
+    abolish_procedure,
+    record_local_procedure,
+    reinstate_procedure,
+)
 from dichvucong.exchange.constants import MemberKind
 from dichvucong.exchange.models import InboxMessage, Member, MemberProcedure
 
@@ -40,14 +44,12 @@ def answers_for(member: Member, agency: Agency | None) -> bool:
 
 def _new_procedure(entry: dict, member: Member, agency: Agency) -> Procedure:
     level = {AgencyLevel.PROVINCE: "province", AgencyLevel.COMMUNE: "commune"}.get(agency.level, "other")
-    procedure, _outcome = record_version(code=entry["code"], field=None, change_note=f"Công bố bởi {member.code}",
-                                         values={
+    return record_local_procedure(code=entry["code"], owner=member.agency, change_note=f"Công bố bởi {member.code}",
+                                  values={
         "name": entry["name"], "levels": [level], "targets": ["citizen"],
         "service_level": "partial" if entry.get("online", True) else "offline", "assurance_level": 2,
         "implementing_agency": agency.name, "source_url": entry.get("url", ""),
     })
-    Procedure.objects.filter(pk=procedure.pk).update(owner=member.agency, is_complete=False)
-    return procedure
 
 
 def apply_catalog_sync(message: InboxMessage) -> str:
@@ -88,7 +90,6 @@ def _procedure_for(entry: dict, member: Member, agency: Agency) -> tuple[Procedu
     if procedure is None:
         return _new_procedure(entry, member, agency), True
     if procedure.status == ProcedureStatus.ABOLISHED and procedure.owner_id == member.agency_id:
-        Procedure.objects.filter(pk=procedure.pk).update(status=ProcedureStatus.ACTIVE)
-        bump_revision()
+        reinstate_procedure(procedure=procedure)
         return procedure, True
     return procedure, False
