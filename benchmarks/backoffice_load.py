@@ -444,21 +444,11 @@ def _run(static_root: str) -> int:
         f"{os.cpu_count()} CPUs; load average before {os.getloadavg()[0]:.2f}"
     )
     tally = Tally()
-    with tempfile.TemporaryFile("w+") as log:
-        server = http_load.start_server(env, port, log)
-        try:
-            http_load.wait_until_up(server, base)
-            before, started = http_load._cpu_snapshot(), time.perf_counter()
-            window = asyncio.run(run_clients(base, prepared, kinds, tally))
-            cpu = http_load.cpu_used(before, http_load._cpu_snapshot(), server.pid, time.perf_counter() - started)
-        except BaseException:
-            log.seek(0)
-            sys.stderr.write("--- gunicorn log (tail) ---\n" + "".join(log.readlines()[-40:]))
-            raise
-        finally:
-            http_load.stop_server(server)
-        log.seek(0)
-        server_errors = sum("Traceback" in line for line in log)
+    with http_load.serving(env, port) as served:
+        before, started = http_load._cpu_snapshot(), time.perf_counter()
+        window = asyncio.run(run_clients(base, prepared, kinds, tally))
+        cpu = http_load.cpu_used(before, http_load._cpu_snapshot(), served.pid, time.perf_counter() - started)
+    server_errors = served.server_errors
 
     figures = summarise(tally, window, kinds)
     print(f"  {'request':<14} {'count':>6} {'req/s':>6} {'p50':>7} {'p95':>7} {'p99':>7}  (ms)  "

@@ -159,13 +159,8 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     MemberSystem.objects.filter(pk=data["system_id"]).update(endpoint=f"{base}/api/v1/lien-thong/thong-diep",
                                                               token_endpoint=f"{base}/api/v1/lien-thong/token")
-    log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-exchange-", suffix=".log", delete=False)  # noqa: SIM115
-    server = http_load.start_server(env, port, log)
-    try:
-        http_load.wait_until_up(server, base)
+    with http_load.serving(env, port):
         path = run_senders(data["system_id"])
-    finally:
-        http_load.stop_server(server)
     kept = InboxMessage.objects.filter(sender__code=LOOPBACK).count()
     applied = InboxMessage.objects.filter(sender__code=LOOPBACK, applied_at__isnull=False).count()
     crypto_rate = 1 / (1 / crypto["seal_per_s"] + 1 / crypto["open_per_s"])  # one seal and one open a message

@@ -54,6 +54,7 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -465,6 +466,36 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
+
+
+@dataclass
+class Served:
+    """A production-like server for one benchmark: its process, and afterwards how many
+    tracebacks its log holds."""
+
+    pid: int
+    base: str
+    server_errors: int = 0
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], port: int) -> Iterator[Served]:
+    """gunicorn started and answering; on a failure the tail of its log is printed, and it is
+    always stopped; ``server_errors`` is counted from its log once the block is left."""
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_server(env, port, log)
+        served = Served(pid=server.pid, base=f"http://127.0.0.1:{port}")
+        try:
+            wait_until_up(server, served.base)
+            yield served
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write("--- gunicorn log (tail) ---\n" + "".join(log.readlines()[-40:]))
+            raise
+        finally:
+            stop_server(server)
+        log.seek(0)
+        served.server_errors = sum("Traceback" in line for line in log)
 
 
 # --- The run -------------------------------------------------------------------

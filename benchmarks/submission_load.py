@@ -589,22 +589,12 @@ def _run(media_root: str, static_root: str) -> int:
         f"load average before {os.getloadavg()[0]:.2f}"
     )
     tally = Tally()
-    with tempfile.TemporaryFile("w+") as log:
-        server = http_load.start_server(env, port, log)
-        try:
-            http_load.wait_until_up(server, base)
-            before, began = http_load._cpu_snapshot(), time.perf_counter()
-            window = asyncio.run(run_users(base, data, tally))
-            elapsed = time.perf_counter() - began  # sign-ins, warm-up, window and the last rounds
-            cpu = http_load.cpu_used(before, http_load._cpu_snapshot(), server.pid, elapsed)
-        except BaseException:
-            log.seek(0)
-            sys.stderr.write("--- gunicorn log (tail) ---\n" + "".join(log.readlines()[-40:]))
-            raise
-        finally:
-            http_load.stop_server(server)
-        log.seek(0)
-        server_errors = sum("Traceback" in line for line in log)
+    with http_load.serving(env, port) as served:
+        before, began = http_load._cpu_snapshot(), time.perf_counter()
+        window = asyncio.run(run_users(base, data, tally))
+        elapsed = time.perf_counter() - began  # sign-ins, warm-up, window and the last rounds
+        cpu = http_load.cpu_used(before, http_load._cpu_snapshot(), served.pid, elapsed)
+    server_errors = served.server_errors
 
     figures = summarise(tally, window)
     database = check_database(tally)
